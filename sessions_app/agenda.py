@@ -1,0 +1,229 @@
+"""The agenda wall: slots down, rooms across, one topic per cell, and its rules.
+
+Every change locks the meeting's row first, so that two facilitators acting at once
+are served one after the other and cannot both win the same cell. The database
+enforces one topic per cell as a last line of defence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import Interest, Meeting, Participant, Room, Slot, Topic
+
+Status = Topic.Status
+
+
+class AgendaError(Exception):
+    """A change to the agenda that breaks one of its rules; the message is for people."""
+
+
+def _lock_meeting(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().get(pk=meeting.pk)
+
+
+def _topic(meeting: Meeting, topic_id: int, *, allowed: Iterable[str]) -> Topic:
+    topic = (
+        Topic.objects.select_for_update()
+        .select_related("convener", "slot", "room")
+        .filter(meeting=meeting, pk=topic_id)
+        .first()
+    )
+    if topic is None:
+        raise AgendaError(_("That topic is not part of this meeting."))
+    if topic.status not in allowed:
+        raise AgendaError(
+            _("“%(title)s” is %(status)s and cannot be changed that way.")
+            % {"title": topic.title, "status": topic.get_status_display().lower()}
+        )
+    return topic
+
+
+def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
+    slot = Slot.objects.filter(meeting=meeting, pk=slot_id).first()
+    if slot is None:
+        raise AgendaError(_("That time slot does not exist in this meeting."))
+    room = Room.objects.filter(meeting=meeting, pk=room_id).first()
+    if room is None:
+        raise AgendaError(_("That room does not exist in this meeting."))
+    return slot, room
+
+
+def conveners_of(topic: Topic) -> set[int]:
+    """Ids of everyone who convenes a topic, including the conveners merged into it."""
+    merged = Topic.objects.filter(merged_into=topic).values_list("convener_id", flat=True)
+    return {topic.convener_id, *merged}
+
+
+def _require_empty(slot: Slot, room: Room, *, ignoring: Iterable[int] = ()) -> None:
+    occupant = Topic.objects.filter(slot=slot, room=room).exclude(pk__in=list(ignoring)).first()
+    if occupant is not None:
+        raise AgendaError(
+            _("%(code)s is already taken by “%(title)s”.")
+            % {"code": f"{room.code}{slot.number}", "title": occupant.title}
+        )
+
+
+def _require_conveners_free(conveners: set[int], slot: Slot, *, ignoring: Iterable[int]) -> None:
+    others = (
+        Topic.objects.filter(slot=slot, status=Status.PLACED)
+        .exclude(pk__in=list(ignoring))
+        .select_related("room")
+    )
+    for other in others:
+        clash = conveners & conveners_of(other)
+        if clash:
+            person = Participant.objects.get(pk=min(clash))
+            raise AgendaError(
+                _("%(name)s already convenes %(code)s in slot %(slot)s and cannot be in two rooms.")
+                % {
+                    "name": person.name,
+                    "code": f"{other.room.code}{slot.number}",
+                    "slot": slot.number,
+                }
+            )
+
+
+def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
+    topic.slot, topic.room = slot, room
+    topic.status = Status.PLACED if slot is not None else Status.RAISED
+    topic.save(update_fields=["slot", "room", "status", "updated_at"])
+
+
+def _changed(meeting: Meeting) -> None:
+    meeting.bump_revision()
+
+
+@transaction.atomic
+def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -> Topic:
+    """Put a raised topic from the tray into an empty cell."""
+    meeting = _lock_meeting(meeting)
+    topic = _topic(meeting, topic_id, allowed=[Status.RAISED])
+    slot, room = _cell(meeting, slot_id, room_id)
+    _require_empty(slot, room)
+    _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
+    _put(topic, slot, room)
+    _changed(meeting)
+    return topic
+
+
+@transaction.atomic
+def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -> Topic:
+    """Move a placed topic to another empty cell."""
+    meeting = _lock_meeting(meeting)
+    topic = _topic(meeting, topic_id, allowed=[Status.PLACED])
+    slot, room = _cell(meeting, slot_id, room_id)
+    _require_empty(slot, room, ignoring=[topic.pk])
+    _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
+    _put(topic, slot, room)
+    _changed(meeting)
+    return topic
+
+
+@transaction.atomic
+def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topic, Topic]:
+    """Exchange the cells of two topics; a topic from the tray takes the other's cell."""
+    meeting = _lock_meeting(meeting)
+    if topic_id == other_id:
+        raise AgendaError(_("A topic cannot be swapped with itself."))
+    first = _topic(meeting, topic_id, allowed=[Status.RAISED, Status.PLACED])
+    second = _topic(meeting, other_id, allowed=[Status.RAISED, Status.PLACED])
+    if first.slot is None and second.slot is None:
+        raise AgendaError(_("Neither topic is on the wall, so there is nothing to swap."))
+    first_cell, second_cell = (first.slot, first.room), (second.slot, second.room)
+    pair = [first.pk, second.pk]
+    if second_cell[0] is not None:
+        _require_conveners_free(conveners_of(first), second_cell[0], ignoring=pair)
+    if first_cell[0] is not None:
+        _require_conveners_free(conveners_of(second), first_cell[0], ignoring=pair)
+    # Clear one cell first so the one-topic-per-cell constraint holds at every step.
+    _put(first, None, None)
+    _put(second, *first_cell)
+    _put(first, *second_cell)
+    _changed(meeting)
+    return first, second
+
+
+@transaction.atomic
+def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
+    """Take a topic off the wall and back into the tray."""
+    meeting = _lock_meeting(meeting)
+    topic = _topic(meeting, topic_id, allowed=[Status.PLACED])
+    _put(topic, None, None)
+    _changed(meeting)
+    return topic
+
+
+@transaction.atomic
+def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
+    """Merge one topic into another, which keeps its cell and gains its convener."""
+    meeting = _lock_meeting(meeting)
+    if topic_id == into_id:
+        raise AgendaError(_("A topic cannot be merged into itself."))
+    source = _topic(meeting, topic_id, allowed=[Status.RAISED, Status.PLACED])
+    target = _topic(meeting, into_id, allowed=[Status.RAISED, Status.PLACED])
+    if target.slot is not None:
+        _require_conveners_free(conveners_of(source), target.slot, ignoring=[source.pk, target.pk])
+    source.slot = source.room = None
+    source.status = Status.MERGED
+    source.merged_into = target
+    source.save(update_fields=["slot", "room", "status", "merged_into", "updated_at"])
+    # Earlier merges into the source now point at the final topic.
+    Topic.objects.filter(merged_into=source).update(merged_into=target)
+    already = Interest.objects.filter(topic=target).values_list("participant_id", flat=True)
+    Interest.objects.filter(topic=source).exclude(participant_id__in=list(already)).update(
+        topic=target
+    )
+    Interest.objects.filter(topic=source).delete()
+    _changed(meeting)
+    return target
+
+
+@transaction.atomic
+def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
+    """Withdraw a topic from the meeting, freeing its cell if it had one."""
+    meeting = _lock_meeting(meeting)
+    topic = _topic(
+        meeting, topic_id, allowed=[Status.DRAFT, Status.SHARED, Status.RAISED, Status.PLACED]
+    )
+    topic.slot = topic.room = None
+    topic.status = Status.WITHDRAWN
+    topic.save(update_fields=["slot", "room", "status", "updated_at"])
+    _changed(meeting)
+    return topic
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One time slot of the wall with the topic in each room, or None for an empty cell."""
+
+    slot: Slot
+    cells: list[Topic | None]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The agenda wall: rooms across, one row per slot, and the raised topics not yet placed."""
+
+    rooms: list[Room]
+    rows: list[GridRow]
+    tray: list[Topic]
+
+
+def build_grid(meeting: Meeting) -> Grid:
+    """Read the whole wall in a fixed number of queries, however many topics it holds."""
+    rooms = list(meeting.rooms.all())
+    slots = list(meeting.slots.all())
+    topics = list(
+        meeting.topics.filter(status__in=[Status.RAISED, Status.PLACED]).select_related(
+            "convener", "slot", "room"
+        )
+    )
+    by_cell = {(t.slot_id, t.room_id): t for t in topics if t.status == Status.PLACED}
+    rows = [GridRow(slot, [by_cell.get((slot.pk, room.pk)) for room in rooms]) for slot in slots]
+    tray = [t for t in topics if t.status == Status.RAISED]
+    return Grid(rooms=rooms, rows=rows, tray=tray)

@@ -1,0 +1,483 @@
+"""The meeting domain: series, meetings, the agenda wall, reports and the action plan."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+# Letters and digits that cannot be mistaken for one another when read aloud or
+# typed from a projector (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+JOIN_CODE_LENGTH = 6
+
+
+def new_join_code() -> str:
+    """Return a random join code; uniqueness is checked by the caller."""
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def new_browser_token() -> str:
+    """Return the secret that identifies one participant's browser."""
+    return secrets.token_urlsafe(24)
+
+
+room_code_validator = RegexValidator(
+    r"^[^\W_]{1,3}$", _("A room code is 1–3 letters or digits, such as A or B2.")
+)
+
+
+class Series(models.Model):
+    """A programme of meetings, such as "Leda omställning tillsammans"."""
+
+    title = models.CharField(_("title"), max_length=200)
+    organizer = models.CharField(_("organizer"), max_length=200, blank=True)
+    context = models.CharField(_("context"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["title", "organizer"], name="series_unique_title")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Meeting(models.Model):
+    """One Open Space meeting, from its setup to its documentation."""
+
+    class Language(models.TextChoices):
+        SWEDISH = "sv", _("Swedish")
+        ENGLISH = "en", _("English")
+
+    class Phase(models.TextChoices):
+        OPENING = "opening", _("Opening")
+        AGENDA = "agenda", _("Creating the agenda")
+        DISCUSSIONS = "discussions", _("Discussions")
+        VERNISSAGE = "vernissage", _("Vernissage")
+        ACTION_PLAN = "action_plan", _("Action plan")
+        CLOSING = "closing", _("Closing")
+        CLOSED = "closed", _("Closed")
+
+    series = models.ForeignKey(
+        Series,
+        verbose_name=_("series"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        null=True,
+        blank=True,
+    )
+    number = models.PositiveIntegerField(
+        _("number"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    title = models.CharField(_("title"), max_length=200)
+    theme = models.CharField(
+        _("theme"),
+        max_length=300,
+        blank=True,
+        help_text=_("Recalled in later meetings' look-back."),
+    )
+    date = models.DateField(_("date"), null=True, blank=True)
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.SWEDISH
+    )
+    phase = models.CharField(
+        _("phase"), max_length=20, choices=Phase.choices, default=Phase.OPENING
+    )
+    join_code = models.CharField(_("join code"), max_length=12, unique=True, editable=False)
+    purpose = models.JSONField(_("purpose"), default=list, blank=True)
+    participants = models.TextField(_("participants"), blank=True)
+    method = models.TextField(_("method"), blank=True)
+    lookback = models.JSONField(_("look-back themes"), default=list, blank=True)
+    agenda_intro = models.TextField(_("how the agenda was made"), blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = [F("date").desc(nulls_last=True), "-number", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "number"],
+                condition=Q(series__isnull=False, number__isnull=False),
+                name="meeting_unique_number_in_series",
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=["sv", "en"]), name="meeting_language_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.join_code:
+            self.join_code = self._unused_join_code()
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def _unused_join_code(cls) -> str:
+        while True:
+            code = new_join_code()
+            if not cls.objects.filter(join_code=code).exists():
+                return code
+
+    @classmethod
+    def find(cls, reference: str) -> Meeting:
+        """Return the meeting with this id or join code (any case, spaces ignored)."""
+        reference = reference.strip()
+        if reference.isdigit():
+            found = cls.objects.filter(pk=int(reference)).first()
+            if found is not None:
+                return found
+        return cls.objects.get(join_code=reference.replace(" ", "").replace("-", "").upper())
+
+    def bump_revision(self) -> None:
+        """Mark the meeting as changed, so caches keyed on its revision renew."""
+        Meeting.objects.filter(pk=self.pk).update(revision=F("revision") + 1)
+        self.refresh_from_db(fields=["revision"])
+
+
+class Facilitator(models.Model):
+    """A meeting's leader, with the role shown in its documentation."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="facilitators")
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="facilitations",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("facilitator")
+        verbose_name_plural = _("facilitators")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Link(models.Model):
+    """Further reading about the meeting or its method."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="links")
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("address"), max_length=1000)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Slot(models.Model):
+    """A time slot ("pass") of the agenda."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="slots")
+    number = models.PositiveIntegerField(_("number"), validators=[MinValueValidator(1)])
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="slot_unique_number"),
+            models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="slot_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class Room(models.Model):
+    """A space where discussions are held, such as room A."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="rooms")
+    code = models.CharField(_("code"), max_length=3, validators=[room_code_validator])
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        ordering = ["position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "code"], name="room_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class Participant(models.Model):
+    """Someone taking part, known by name and organisation; no account needed."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(_("name"), max_length=200)
+    organization = models.CharField(_("organisation"), max_length=200, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_browser_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.organization}" if self.organization else self.name
+
+
+class Topic(models.Model):
+    """A question raised for discussion, from a private draft to a cell on the wall."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Private draft")
+        SHARED = "shared", _("Shared with a partner")
+        RAISED = "raised", _("Raised")
+        PLACED = "placed", _("Placed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        MERGED = "merged", _("Merged")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="topics")
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    convener = models.ForeignKey(
+        Participant, verbose_name=_("convener"), on_delete=models.PROTECT, related_name="topics"
+    )
+    partner = models.ForeignKey(
+        Participant,
+        verbose_name=_("partner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shared_topics",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="topics"
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="topics"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot", "room"],
+                condition=Q(slot__isnull=False, room__isnull=False),
+                name="topic_one_per_cell",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="placed", slot__isnull=False, room__isnull=False)
+                    | (~Q(status="placed") & Q(slot__isnull=True, room__isnull=True))
+                ),
+                name="topic_placed_iff_in_cell",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="merged") | Q(merged_into__isnull=True),
+                name="topic_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def code(self) -> str:
+        """The topic's code on the wall: room code then slot number, such as "B2"."""
+        if self.slot_id is None or self.room_id is None:
+            return ""
+        return f"{self.room.code}{self.slot.number}"
+
+    @property
+    def is_on_wall(self) -> bool:
+        return self.status in (self.Status.RAISED, self.Status.PLACED)
+
+
+class Interest(models.Model):
+    """A participant's mark that they want to join a topic's discussion."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="interests")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="interests")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interest")
+        verbose_name_plural = _("interests")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "participant"], name="interest_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} → {self.topic}"
+
+
+class Report(models.Model):
+    """What a discussion circle wrote on its report sheet."""
+
+    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="report")
+    participants = models.JSONField(_("participants"), default=list, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    insights = models.JSONField(_("insights"), default=list, blank=True)
+    next_steps = models.JSONField(_("next steps"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return str(self.topic)
+
+
+def report_photo_path(photo: ReportPhoto, filename: str) -> str:
+    return f"reports/{photo.report.topic.meeting_id}/{filename}"
+
+
+class ReportPhoto(models.Model):
+    """A photo of a paper report sheet."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to=report_photo_path)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    # The path the photo had in an imported bundle, kept so that export gives it back.
+    bundle_path = models.CharField(max_length=300, blank=True, editable=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report photo")
+        verbose_name_plural = _("report photos")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class Initiative(models.Model):
+    """A row of the action plan: who does what, at which level, and when."""
+
+    class Level(models.TextChoices):
+        PREPARE = "F", _("prepare")
+        CARRY_OUT = "G", _("carry out")
+        EXPLORE = "U", _("explore")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="initiatives")
+    who = models.CharField(_("who"), max_length=300)
+    what = models.TextField(_("what"))
+    # The level letters in the order given, such as "FU".
+    levels = models.CharField(
+        _("levels"),
+        max_length=3,
+        validators=[RegexValidator(r"^(?!.*(.).*\1)[FGU]{1,3}$", _("One or more of F, G and U."))],
+    )
+    when = models.CharField(_("when"), max_length=200, blank=True)
+    source_topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("adopted from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+    )
+    is_done = models.BooleanField(_("done"), default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.what
+
+    @property
+    def level_list(self) -> list[str]:
+        return list(self.levels)
+
+
+class InitiativeMember(models.Model):
+    """Someone who signed up for an initiative ("Vem är med?")."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("name"), max_length=300)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="signups"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("initiative member")
+        verbose_name_plural = _("initiative members")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "participant"],
+                condition=Q(participant__isnull=False),
+                name="initiative_member_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Reflection(models.Model):
+    """Something said or written in the closing circle."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reflections")
+    text = models.TextField(_("text"))
+    participant = models.ForeignKey(
+        Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="reflections"
+    )
+    is_visible = models.BooleanField(_("visible"), default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reflection")
+        verbose_name_plural = _("reflections")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -1,0 +1,32 @@
+"""Pages: the meetings list and a meeting's overview with its agenda."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+
+from .agenda import build_grid
+from .models import Meeting, Topic
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    meetings = Meeting.objects.select_related("series").annotate(
+        topic_count=Count("topics", filter=Q(topics__status=Topic.Status.PLACED))
+    )
+    return render(request, "sessions_app/home.html", {"meetings": meetings})
+
+
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting.objects.select_related("series"), pk=pk)
+    with translation.override(meeting.language):
+        return render(
+            request,
+            "sessions_app/meeting_detail.html",
+            {
+                "meeting": meeting,
+                "grid": build_grid(meeting),
+                "facilitators": meeting.facilitators.all(),
+            },
+        )

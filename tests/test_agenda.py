@@ -1,0 +1,356 @@
+"""The agenda wall: each change allowed, and each broken rule refused, changing nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessions_app import agenda
+from sessions_app.agenda import AgendaError
+from sessions_app.models import Interest, Participant, Topic
+
+from .conftest import cell_of, make_meeting, make_topic, wall
+
+pytestmark = pytest.mark.django_db
+
+
+def test_place_topic_puts_a_raised_topic_in_an_empty_cell(meeting):
+    topic = make_topic(meeting, title="Freight")
+    revision = meeting.revision
+
+    agenda.place_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "B2"))
+
+    topic.refresh_from_db()
+    meeting.refresh_from_db()
+    assert topic.status == Topic.Status.PLACED
+    assert topic.code == "B2"
+    assert wall(meeting) == {"B2": "Freight"}
+    assert meeting.revision == revision + 1
+
+
+def test_place_topic_refuses_a_taken_cell(meeting):
+    make_topic(meeting, title="First", cell="A1")
+    second = make_topic(meeting, title="Second")
+
+    with pytest.raises(AgendaError, match="A1 is already taken by “First”"):
+        agenda.place_topic(meeting=meeting, topic_id=second.pk, **cell_of(meeting, "A1"))
+
+    second.refresh_from_db()
+    assert second.status == Topic.Status.RAISED
+    assert wall(meeting) == {"A1": "First"}
+
+
+def test_place_topic_refuses_a_convener_in_two_rooms_of_one_slot(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina Samuelsson")
+    make_topic(meeting, title="Freight", convener=lina, cell="A1")
+    other = make_topic(meeting, title="Ports", convener=lina)
+
+    with pytest.raises(AgendaError, match="Lina Samuelsson already convenes A1"):
+        agenda.place_topic(meeting=meeting, topic_id=other.pk, **cell_of(meeting, "B1"))
+
+    assert wall(meeting) == {"A1": "Freight"}
+
+
+def test_place_topic_allows_a_convener_in_another_slot(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina Samuelsson")
+    make_topic(meeting, title="Freight", convener=lina, cell="A1")
+    other = make_topic(meeting, title="Ports", convener=lina)
+
+    agenda.place_topic(meeting=meeting, topic_id=other.pk, **cell_of(meeting, "A2"))
+
+    assert wall(meeting) == {"A1": "Freight", "A2": "Ports"}
+
+
+def test_place_topic_refuses_a_slot_of_another_meeting(meeting):
+    elsewhere = make_meeting(title="Elsewhere")
+    topic = make_topic(meeting)
+
+    with pytest.raises(AgendaError, match="time slot does not exist"):
+        agenda.place_topic(
+            meeting=meeting,
+            topic_id=topic.pk,
+            slot_id=elsewhere.slots.get(number=1).pk,
+            room_id=meeting.rooms.get(code="A").pk,
+        )
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.RAISED
+    assert topic.slot_id is None
+
+
+def test_place_topic_refuses_a_room_of_another_meeting(meeting):
+    elsewhere = make_meeting(title="Elsewhere")
+    topic = make_topic(meeting)
+
+    with pytest.raises(AgendaError, match="room does not exist"):
+        agenda.place_topic(
+            meeting=meeting,
+            topic_id=topic.pk,
+            slot_id=meeting.slots.get(number=1).pk,
+            room_id=elsewhere.rooms.get(code="A").pk,
+        )
+
+    assert wall(meeting) == {}
+
+
+def test_place_topic_refuses_a_slot_that_does_not_exist(meeting):
+    topic = make_topic(meeting)
+
+    with pytest.raises(AgendaError, match="time slot does not exist"):
+        agenda.place_topic(
+            meeting=meeting, topic_id=topic.pk, slot_id=999_999, room_id=meeting.rooms.first().pk
+        )
+
+    assert wall(meeting) == {}
+
+
+def test_place_topic_refuses_a_topic_of_another_meeting(meeting):
+    foreign = make_topic(make_meeting(title="Elsewhere"))
+
+    with pytest.raises(AgendaError, match="not part of this meeting"):
+        agenda.place_topic(meeting=meeting, topic_id=foreign.pk, **cell_of(meeting, "A1"))
+
+    foreign.refresh_from_db()
+    assert foreign.slot_id is None
+
+
+@pytest.mark.parametrize(
+    "status", [Topic.Status.DRAFT, Topic.Status.SHARED, Topic.Status.WITHDRAWN]
+)
+def test_place_topic_refuses_a_topic_not_raised(meeting, status):
+    topic = make_topic(meeting, status=status)
+
+    with pytest.raises(AgendaError, match="cannot be changed that way"):
+        agenda.place_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "A1"))
+
+    topic.refresh_from_db()
+    assert topic.status == status
+    assert wall(meeting) == {}
+
+
+def test_move_topic_moves_to_an_empty_cell(meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+
+    agenda.move_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "C3"))
+
+    assert wall(meeting) == {"C3": "Freight"}
+
+
+def test_move_topic_refuses_a_taken_cell(meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Ports", cell="B1")
+
+    with pytest.raises(AgendaError, match="B1 is already taken"):
+        agenda.move_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "B1"))
+
+    assert wall(meeting) == {"A1": "Freight", "B1": "Ports"}
+
+
+def test_move_topic_refuses_a_double_booked_convener(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    make_topic(meeting, title="Freight", convener=lina, cell="A1")
+    ports = make_topic(meeting, title="Ports", convener=lina, cell="A2")
+
+    with pytest.raises(AgendaError, match="Lina already convenes A1"):
+        agenda.move_topic(meeting=meeting, topic_id=ports.pk, **cell_of(meeting, "B1"))
+
+    assert wall(meeting) == {"A1": "Freight", "A2": "Ports"}
+
+
+def test_move_topic_within_its_own_slot_is_allowed(meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+
+    agenda.move_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "B1"))
+
+    assert wall(meeting) == {"B1": "Freight"}
+
+
+def test_move_topic_refuses_a_topic_in_the_tray(meeting):
+    topic = make_topic(meeting)
+
+    with pytest.raises(AgendaError, match="cannot be changed that way"):
+        agenda.move_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "A1"))
+
+    assert wall(meeting) == {}
+
+
+def test_swap_topics_exchanges_two_cells(meeting):
+    first = make_topic(meeting, title="Freight", cell="A1")
+    second = make_topic(meeting, title="Ports", cell="B2")
+
+    agenda.swap_topics(meeting=meeting, topic_id=first.pk, other_id=second.pk)
+
+    assert wall(meeting) == {"B2": "Freight", "A1": "Ports"}
+
+
+def test_swap_topics_puts_a_tray_topic_in_the_others_cell(meeting):
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    tray = make_topic(meeting, title="Ports")
+
+    agenda.swap_topics(meeting=meeting, topic_id=tray.pk, other_id=placed.pk)
+
+    placed.refresh_from_db()
+    assert wall(meeting) == {"A1": "Ports"}
+    assert placed.status == Topic.Status.RAISED
+
+
+def test_swap_topics_refuses_when_a_convener_would_be_double_booked(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    make_topic(meeting, title="Freight", convener=lina, cell="C2")
+    ports = make_topic(meeting, title="Ports", convener=lina, cell="A1")
+    roads = make_topic(meeting, title="Roads", cell="A2")
+
+    with pytest.raises(AgendaError, match="Lina already convenes C2"):
+        agenda.swap_topics(meeting=meeting, topic_id=ports.pk, other_id=roads.pk)
+
+    assert wall(meeting) == {"C2": "Freight", "A1": "Ports", "A2": "Roads"}
+
+
+def test_swap_topics_refuses_two_tray_topics(meeting):
+    first, second = make_topic(meeting, title="One"), make_topic(meeting, title="Two")
+
+    with pytest.raises(AgendaError, match="Neither topic is on the wall"):
+        agenda.swap_topics(meeting=meeting, topic_id=first.pk, other_id=second.pk)
+
+    assert wall(meeting) == {}
+
+
+def test_swap_topics_refuses_a_topic_with_itself(meeting):
+    topic = make_topic(meeting, title="One", cell="A1")
+
+    with pytest.raises(AgendaError, match="with itself"):
+        agenda.swap_topics(meeting=meeting, topic_id=topic.pk, other_id=topic.pk)
+
+    assert wall(meeting) == {"A1": "One"}
+
+
+def test_unplace_topic_returns_it_to_the_tray(meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+
+    agenda.unplace_topic(meeting=meeting, topic_id=topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.RAISED
+    assert wall(meeting) == {}
+
+
+def test_unplace_topic_refuses_a_topic_not_on_the_wall(meeting):
+    topic = make_topic(meeting)
+
+    with pytest.raises(AgendaError, match="cannot be changed that way"):
+        agenda.unplace_topic(meeting=meeting, topic_id=topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.RAISED
+
+
+def test_merge_topics_keeps_both_conveners_and_titles_and_moves_interest(meeting):
+    target = make_topic(meeting, title="Freight", cell="A1")
+    source = make_topic(meeting, title="Goods flows")
+    fan = Participant.objects.create(meeting=meeting, name="Fan")
+    both = Participant.objects.create(meeting=meeting, name="Both")
+    Interest.objects.create(topic=source, participant=fan)
+    Interest.objects.create(topic=source, participant=both)
+    Interest.objects.create(topic=target, participant=both)
+
+    agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+
+    source.refresh_from_db()
+    assert source.status == Topic.Status.MERGED
+    assert source.merged_into == target
+    assert [t.title for t in target.merged_from.all()] == ["Goods flows"]
+    assert agenda.conveners_of(target) == {target.convener_id, source.convener_id}
+    assert sorted(target.interests.values_list("participant__name", flat=True)) == ["Both", "Fan"]
+    assert not source.interests.exists()
+    assert wall(meeting) == {"A1": "Freight"}
+
+
+def test_merge_topics_refuses_a_convener_clash_in_the_target_slot(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    make_topic(meeting, title="Ports", convener=lina, cell="B1")
+    target = make_topic(meeting, title="Freight", cell="A1")
+    source = make_topic(meeting, title="Goods", convener=lina)
+
+    with pytest.raises(AgendaError, match="Lina already convenes B1"):
+        agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+
+    source.refresh_from_db()
+    assert source.status == Topic.Status.RAISED
+    assert source.merged_into is None
+
+
+def test_merge_topics_makes_the_merged_convener_count_in_later_placements(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    target = make_topic(meeting, title="Freight")
+    source = make_topic(meeting, title="Goods", convener=lina)
+    make_topic(meeting, title="Ports", convener=lina, cell="B1")
+    agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+
+    with pytest.raises(AgendaError, match="Lina already convenes B1"):
+        agenda.place_topic(meeting=meeting, topic_id=target.pk, **cell_of(meeting, "A1"))
+
+    assert wall(meeting) == {"B1": "Ports"}
+
+
+def test_merge_topics_refuses_merging_into_itself(meeting):
+    topic = make_topic(meeting)
+
+    with pytest.raises(AgendaError, match="into itself"):
+        agenda.merge_topics(meeting=meeting, topic_id=topic.pk, into_id=topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.RAISED
+
+
+def test_merge_topics_refuses_a_withdrawn_topic(meeting):
+    target = make_topic(meeting, title="Freight")
+    gone = make_topic(meeting, title="Gone", status=Topic.Status.WITHDRAWN)
+
+    with pytest.raises(AgendaError, match="cannot be changed that way"):
+        agenda.merge_topics(meeting=meeting, topic_id=gone.pk, into_id=target.pk)
+
+    gone.refresh_from_db()
+    assert gone.merged_into is None
+
+
+def test_withdraw_topic_frees_its_cell(meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+
+    agenda.withdraw_topic(meeting=meeting, topic_id=topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.WITHDRAWN
+    assert wall(meeting) == {}
+
+
+def test_withdraw_topic_refuses_a_merged_topic(meeting):
+    target = make_topic(meeting, title="Freight")
+    source = make_topic(meeting, title="Goods")
+    agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+
+    with pytest.raises(AgendaError, match="cannot be changed that way"):
+        agenda.withdraw_topic(meeting=meeting, topic_id=source.pk)
+
+    source.refresh_from_db()
+    assert source.status == Topic.Status.MERGED
+
+
+def test_build_grid_reads_the_seed_wall(seed_meeting):
+    grid = agenda.build_grid(seed_meeting)
+
+    codes = [[t.code if t else "" for t in row.cells] for row in grid.rows]
+    assert [room.code for room in grid.rooms] == ["A", "B", "C"]
+    assert codes == [["A1", "B1", "C1"], ["A2", "B2", "C2"], ["A3", "B3", ""]]
+    assert grid.tray == []
+
+
+@pytest.mark.parametrize("topics", [3, 30])
+def test_build_grid_query_count_does_not_grow_with_topics(django_assert_num_queries, topics):
+    meeting = make_meeting(slots=6, rooms="ABCDEF")
+    cells = [f"{room}{slot}" for slot in range(1, 7) for room in "ABCDEF"]
+    for i in range(topics):
+        make_topic(meeting, title=f"Topic {i}", cell=cells[i] if i % 2 else None)
+
+    with django_assert_num_queries(3):
+        grid = agenda.build_grid(meeting)
+        assert sum(1 for row in grid.rows for t in row.cells if t) + len(grid.tray) == topics
+        assert all(t.convener.name for t in grid.tray)
