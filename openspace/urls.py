@@ -5,11 +5,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from sessions_app import views
+from sessions_app.views import meetings
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("", meetings.home, name="home"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 
-from .agenda import build_grid
-from .models import Meeting, Topic
+from ..agenda import build_grid
+from ..models import Meeting, Topic
 
 
 def home(request: HttpRequest) -> HttpResponse:

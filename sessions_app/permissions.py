@@ -1,0 +1,33 @@
+"""Who may do what with a meeting.
+
+Facilitators run meetings: a user with the `change_meeting` permission runs any
+meeting, and a user linked to one of a meeting's facilitators runs that meeting.
+Coordinators read every meeting and download its documents but change nothing: they
+hold `view_meeting` without `change_meeting`. Participants have no account at all.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
+from .models import Meeting
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def can_facilitate(user: User, meeting: Meeting) -> bool:
+    """Whether the user may change this meeting: its setup, phase and wall."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        user.has_perm("sessions_app.change_meeting")
+        or meeting.facilitators.filter(user=user).exists()
+    )
+
+
+def can_read(user: User, meeting: Meeting) -> bool:
+    """Whether the user may read everything of this meeting, as a coordinator does."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("sessions_app.view_meeting") or can_facilitate(user, meeting)
