@@ -28,7 +28,7 @@ def _lock_meeting(meeting: Meeting) -> Meeting:
 
 def _topic(meeting: Meeting, topic_id: int, *, allowed: Iterable[str]) -> Topic:
     topic = (
-        Topic.objects.select_for_update()
+        Topic.objects.select_for_update(of=("self",))
         .select_related("convener", "slot", "room")
         .filter(meeting=meeting, pk=topic_id)
         .first()

@@ -1,0 +1,78 @@
+"""Two facilitators acting at once on PostgreSQL: the row locks let exactly one win."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from sessions_app import agenda
+from sessions_app.agenda import AgendaError
+from sessions_app.models import Participant
+
+from .conftest import cell_of, make_meeting, make_topic, wall
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+        reason="needs DATABASE_URL pointing at PostgreSQL",
+    ),
+]
+
+
+def run_together(*calls) -> list[str]:
+    """Run the calls in threads released at the same moment; return each one's outcome."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = [""] * len(calls)
+
+    def worker(index: int, call) -> None:
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcomes[index] = "placed"
+        except AgendaError as exc:
+            outcomes[index] = f"refused: {exc}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_two_placements_into_one_cell_exactly_one_succeeds():
+    assert connection.vendor == "postgresql"
+    meeting = make_meeting()
+    first = make_topic(meeting, title="First")
+    second = make_topic(meeting, title="Second")
+    target = cell_of(meeting, "A1")
+
+    outcomes = run_together(
+        lambda: agenda.place_topic(meeting=meeting, topic_id=first.pk, **target),
+        lambda: agenda.place_topic(meeting=meeting, topic_id=second.pk, **target),
+    )
+
+    assert sorted(o.split(":")[0] for o in outcomes) == ["placed", "refused"]
+    assert any("A1 is already taken" in o for o in outcomes)
+    assert list(wall(meeting)) == ["A1"]
+
+
+def test_one_convener_placed_twice_in_a_slot_at_once_exactly_one_succeeds():
+    meeting = make_meeting()
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    first = make_topic(meeting, title="Freight", convener=lina)
+    second = make_topic(meeting, title="Ports", convener=lina)
+
+    outcomes = run_together(
+        lambda: agenda.place_topic(meeting=meeting, topic_id=first.pk, **cell_of(meeting, "A1")),
+        lambda: agenda.place_topic(meeting=meeting, topic_id=second.pk, **cell_of(meeting, "B1")),
+    )
+
+    assert sorted(o.split(":")[0] for o in outcomes) == ["placed", "refused"]
+    assert len(wall(meeting)) == 1
