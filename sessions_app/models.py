@@ -276,6 +276,8 @@ class Topic(models.Model):
         blank=True,
         related_name="shared_topics",
     )
+    # The pair step: the partner read the draft and signed it, so both convene it.
+    partner_signed = models.BooleanField(_("co-signed by the partner"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
