@@ -1,0 +1,271 @@
+"""The meeting's documentation as a PDF: the only module that imports WeasyPrint.
+
+`proceedings_context` reads everything the document shows, `render_proceedings`
+lays it out, and `proceedings_pdf` hands out the bytes from a cache kept per revision
+of the meeting, rendering each revision once however many people ask at the same time.
+
+WeasyPrint fetches nothing it was not meant to: `DocumentFetcher` serves our own static
+files and the meeting's own photos, and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import mimetypes
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils._os import safe_join
+from django.utils.text import slugify
+from weasyprint import HTML, URLFetcher
+from weasyprint.urls import URLFetcherResponse
+
+from .agenda import build_grid
+from .models import Initiative, Meeting, ReportPhoto, Topic
+
+# Every URL in a print template is made absolute against this origin; it exists only
+# inside this module, so nothing WeasyPrint asks for can ever reach the network.
+DOCUMENT_ORIGIN = "https://document.openspace.invalid/"
+STATIC_PREFIX = f"{DOCUMENT_ORIGIN}static/"
+MEDIA_PREFIX = f"{DOCUMENT_ORIGIN}media/"
+TEMPLATE = "pdf/proceedings.html"
+# Raise when the print template changes, so that cached documents are made again.
+LAYOUT_VERSION = 1
+CACHE_DIR = "documents"
+# Photos are embedded at this resolution at most: sharp on paper, small in the mail.
+IMAGE_DPI = 200
+JPEG_QUALITY = 85
+
+
+class DocumentFetcher(URLFetcher):
+    """Serve our static files and one meeting's photos to WeasyPrint; refuse the rest."""
+
+    def __init__(self, photo_names: set[str]) -> None:
+        super().__init__(allowed_protocols={"https"})
+        self.photo_names = photo_names
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        self.requested.append(url)
+        path = self._local_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise ValueError(f"the documentation may not fetch {url}")
+        mime_type, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(
+            url,
+            body=path.read_bytes(),
+            headers={"Content-Type": mime_type or "application/octet-stream"},
+        )
+
+    def _local_path(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            return None
+        clean = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        if clean.startswith(STATIC_PREFIX):
+            return _static_path(unquote(clean.removeprefix(STATIC_PREFIX)))
+        if clean.startswith(MEDIA_PREFIX):
+            name = unquote(clean.removeprefix(MEDIA_PREFIX))
+            if name not in self.photo_names:
+                return None
+            try:
+                path = Path(safe_join(settings.MEDIA_ROOT, name))
+            except ValueError:
+                return None
+            return path if path.is_file() else None
+        return None
+
+
+def _static_path(name: str) -> Path | None:
+    if not name or ".." in Path(name).parts:
+        return None
+    found = finders.find(name)
+    if found:
+        return Path(found)
+    if settings.STATIC_ROOT:
+        try:
+            path = Path(safe_join(settings.STATIC_ROOT, name))
+        except ValueError:
+            return None
+        if path.is_file():
+            return path
+    return None
+
+
+@dataclass(frozen=True)
+class TopicSection:
+    """One discussion of the documentation: the topic under its code, and its report."""
+
+    topic: Topic
+    report: Any
+    photos: list[tuple[ReportPhoto, str]]
+
+
+def _code_order(topic: Topic) -> tuple:
+    return (topic.room.position, topic.room.code, topic.slot.number)
+
+
+def _http_links(meeting: Meeting) -> list:
+    return [
+        link
+        for link in meeting.links.all()
+        if urlsplit(link.url).scheme in ("http", "https") and urlsplit(link.url).netloc
+    ]
+
+
+def _earlier_meetings(meeting: Meeting):
+    if meeting.series_id is None or meeting.number is None:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(series_id=meeting.series_id, number__lt=meeting.number)
+
+
+def proceedings_context(meeting: Meeting) -> dict[str, Any]:
+    """Read everything the documentation shows, in a fixed number of queries."""
+    topics = sorted(
+        meeting.topics.filter(status=Topic.Status.PLACED)
+        .select_related("convener", "slot", "room", "report")
+        .prefetch_related("report__photos"),
+        key=_code_order,
+    )
+    sections = []
+    for topic in topics:
+        report = getattr(topic, "report", None)
+        photos = [] if report is None else list(report.photos.all())
+        sections.append(
+            TopicSection(
+                topic=topic,
+                report=report,
+                photos=[(photo, MEDIA_PREFIX + quote(photo.image.name)) for photo in photos],
+            )
+        )
+    earlier = _earlier_meetings(meeting)
+    themes = list(meeting.lookback) or [
+        theme for theme in earlier.order_by("number").values_list("theme", flat=True) if theme
+    ]
+    open_initiatives = (
+        Initiative.objects.filter(meeting__in=earlier, is_done=False)
+        .select_related("meeting")
+        .prefetch_related("members")
+        .order_by("meeting__number", "position", "pk")
+    )
+    facilitators = list(meeting.facilitators.all())
+    series = meeting.series
+    author = (series.organizer if series else "") or ", ".join(f.name for f in facilitators)
+    return {
+        "meeting": meeting,
+        "series": series,
+        "author": author,
+        "facilitators": facilitators,
+        "links": _http_links(meeting),
+        "themes": themes,
+        "open_initiatives": list(open_initiatives),
+        "grid": build_grid(meeting),
+        "sections": sections,
+        "initiatives": list(meeting.initiatives.prefetch_related("members")),
+        "reflections": list(meeting.reflections.filter(is_visible=True)),
+        "stylesheet": f"{STATIC_PREFIX}css/print.css",
+    }
+
+
+def proceedings_html(meeting: Meeting) -> str:
+    """The documentation as HTML, in the meeting's language."""
+    with translation.override(meeting.language):
+        return render_to_string(TEMPLATE, proceedings_context(meeting))
+
+
+def photo_names(meeting: Meeting) -> set[str]:
+    """The stored names of the meeting's own photos: the only media it may embed."""
+    return set(
+        ReportPhoto.objects.filter(report__topic__meeting=meeting).values_list("image", flat=True)
+    )
+
+
+def render_proceedings(meeting: Meeting, *, fetcher: DocumentFetcher | None = None) -> bytes:
+    """Lay out the meeting's documentation as an A4 PDF and return its bytes."""
+    html = proceedings_html(meeting)
+    if fetcher is None:
+        fetcher = DocumentFetcher(photo_names(meeting))
+    document = HTML(string=html, base_url=DOCUMENT_ORIGIN, url_fetcher=fetcher)
+    return document.write_pdf(dpi=IMAGE_DPI, jpeg_quality=JPEG_QUALITY, pdf_tags=True)
+
+
+# The cache ---------------------------------------------------------------------------
+
+_key_locks: dict[str, threading.Lock] = {}
+_key_locks_guard = threading.Lock()
+
+
+def _thread_lock(key: str) -> threading.Lock:
+    with _key_locks_guard:
+        return _key_locks.setdefault(key, threading.Lock())
+
+
+def _cache_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / CACHE_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_key(meeting: Meeting) -> str:
+    """Name one version of the meeting's documentation: its id, revision and language."""
+    return f"meeting-{meeting.pk}-r{meeting.revision}-{meeting.language}-v{LAYOUT_VERSION}"
+
+
+def cached_document(key: str, render: Callable[[], bytes], *, suffix: str = ".pdf") -> bytes:
+    """Return the document stored under `key`, rendering it once if it is missing.
+
+    A lock per key makes threads of one process wait for the first one's render, and
+    a lock file does the same for other processes on the host; both check the cache
+    again once they hold the lock.
+    """
+    directory = _cache_dir()
+    path = directory / f"{key}{suffix}"
+    if path.is_file():
+        return path.read_bytes()
+    with _thread_lock(key), open(directory / f"{key}.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            if path.is_file():
+                return path.read_bytes()
+            data = render()
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{key}-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+            return data
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _forget_older_revisions(meeting: Meeting) -> None:
+    pattern = re.compile(rf"^meeting-{meeting.pk}-r(\d+)-")
+    for old in _cache_dir().glob(f"meeting-{meeting.pk}-r*"):
+        found = pattern.match(old.name)
+        if found and int(found[1]) < meeting.revision:
+            old.unlink(missing_ok=True)
+
+
+def proceedings_pdf(meeting: Meeting) -> bytes:
+    """The documentation of this revision of the meeting, rendered at most once."""
+    key = cache_key(meeting)
+    data = cached_document(key, lambda: render_proceedings(meeting))
+    _forget_older_revisions(meeting)
+    return data
+
+
+def proceedings_filename(meeting: Meeting) -> str:
+    """A file name people recognise in their downloads folder."""
+    return f"{slugify(meeting.title) or 'meeting'}-{meeting.date or meeting.pk}.pdf"
