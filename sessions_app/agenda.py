@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import realtime
 from .models import Interest, Meeting, Participant, Room, Slot, Topic
 
 Status = Topic.Status
@@ -95,7 +96,7 @@ def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
 
 
 def _changed(meeting: Meeting) -> None:
-    meeting.bump_revision()
+    realtime.announce_agenda(meeting)
 
 
 @transaction.atomic

@@ -7,3 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
     verbose_name = _("Open Space meetings")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import signals
+
+        signals.connect()
+        post_migrate.connect(
+            signals.ensure_coordinators_group, sender=self, dispatch_uid="coordinators_group"
+        )

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def test_place_topic_puts_a_raised_topic_in_an_empty_cell(meeting):
     topic = make_topic(meeting, title="Freight")
+    # Creating the topic raised the revision already; count from the database's number.
+    meeting.refresh_from_db()
     revision = meeting.revision
 
     agenda.place_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "B2"))
