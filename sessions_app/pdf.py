@@ -27,7 +27,6 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils._os import safe_join
-from django.utils.text import slugify
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
@@ -264,8 +263,3 @@ def proceedings_pdf(meeting: Meeting) -> bytes:
     data = cached_document(key, lambda: render_proceedings(meeting))
     _forget_older_revisions(meeting)
     return data
-
-
-def proceedings_filename(meeting: Meeting) -> str:
-    """A file name people recognise in their downloads folder."""
-    return f"{slugify(meeting.title) or 'meeting'}-{meeting.date or meeting.pk}.pdf"
