@@ -9,6 +9,7 @@ from django.utils import translation
 
 from ..agenda import build_grid
 from ..models import Meeting, Topic
+from .documents import may_download
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -28,5 +29,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "meeting": meeting,
                 "grid": build_grid(meeting),
                 "facilitators": meeting.facilitators.all(),
+                "may_download": may_download(request, meeting),
             },
         )
