@@ -1,0 +1,170 @@
+"""Forms for a meeting's setup: its details, facilitators, links, slots and rooms."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import URLValidator
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from .models import Facilitator, Link, Meeting, Room, Series
+from .setup import MAX_SLOTS
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited as a textarea, one item per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class MeetingForm(forms.ModelForm):
+    purpose = LinesField(label=_("Purpose"), required=False, help_text=_("One bullet per line."))
+    lookback = LinesField(
+        label=_("Look-back themes"),
+        required=False,
+        help_text=_("Themes of earlier meetings, one per line."),
+    )
+    new_series_title = forms.CharField(label=_("…or a new series"), required=False, max_length=200)
+    new_series_organizer = forms.CharField(
+        label=_("Organiser of the new series"), required=False, max_length=200
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "series",
+            "number",
+            "title",
+            "theme",
+            "date",
+            "location",
+            "language",
+            "purpose",
+            "participants",
+            "method",
+            "lookback",
+            "agenda_intro",
+            "summary",
+        ]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "participants": forms.Textarea(attrs={"rows": 2}),
+            "method": forms.Textarea(attrs={"rows": 4}),
+            "agenda_intro": forms.Textarea(attrs={"rows": 3}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].required = True
+        self.fields["series"].queryset = Series.objects.order_by("title")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        title = data.get("new_series_title", "").strip()
+        if title:
+            if data.get("series"):
+                self.add_error(
+                    "new_series_title", _("Choose a series or name a new one, not both.")
+                )
+            else:
+                data["series"], _created = Series.objects.get_or_create(
+                    title=title, organizer=data.get("new_series_organizer", "").strip()
+                )
+        series, number = data.get("series"), data.get("number")
+        if series and number:
+            clash = Meeting.objects.filter(series=series, number=number).exclude(
+                pk=self.instance.pk
+            )
+            if clash.exists():
+                self.add_error(
+                    "number",
+                    _("%(series)s already has a meeting number %(number)s.")
+                    % {"series": series, "number": number},
+                )
+        return data
+
+
+class LinkForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("Address"),
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        max_length=1000,
+    )
+
+    class Meta:
+        model = Link
+        fields = ["title", "url"]
+
+
+class PositionedFormSet(BaseInlineFormSet):
+    """Keep the rows in the order they stand in the form."""
+
+    def save(self, commit: bool = True):
+        for index, form in enumerate(f for f in self.forms if f.has_changed() or f.instance.pk):
+            form.instance.position = index
+        return super().save(commit)
+
+
+FacilitatorFormSet = inlineformset_factory(
+    Meeting,
+    Facilitator,
+    formset=PositionedFormSet,
+    fields=["name", "role", "user"],
+    extra=2,
+    can_delete=True,
+)
+LinkFormSet = inlineformset_factory(
+    Meeting, Link, form=LinkForm, formset=PositionedFormSet, extra=2, can_delete=True
+)
+
+
+class RoomFormSetBase(PositionedFormSet):
+    def clean(self) -> None:
+        super().clean()
+        codes: set[str] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            if form.cleaned_data.get("DELETE"):
+                # A deleted form's own errors are ignored, so refuse on the whole formset.
+                held = form.instance.pk and form.instance.topics.first()
+                if held:
+                    raise forms.ValidationError(
+                        _("Room %(code)s still holds “%(title)s”; move it before removing it.")
+                        % {"code": form.instance.code, "title": held.title}
+                    )
+                continue
+            code = form.cleaned_data.get("code", "")
+            if code.upper() in codes:
+                form.add_error("code", _("Room %(code)s is listed twice.") % {"code": code})
+            codes.add(code.upper())
+
+
+RoomFormSet = inlineformset_factory(
+    Meeting,
+    Room,
+    formset=RoomFormSetBase,
+    fields=["code", "name", "capacity"],
+    extra=1,
+    can_delete=True,
+)
+
+
+class SlotGeneratorForm(forms.Form):
+    first_starts = forms.TimeField(
+        label=_("First slot starts"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    length = forms.IntegerField(label=_("Length (minutes)"), min_value=5, max_value=600)
+    gap = forms.IntegerField(label=_("Gap between slots (minutes)"), min_value=0, max_value=600)
+    count = forms.IntegerField(label=_("Number of slots"), min_value=1, max_value=MAX_SLOTS)

@@ -1,0 +1,121 @@
+"""The facilitator's setup screens: a meeting's details, its slots and its rooms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..models import Meeting
+from ..permissions import can_facilitate
+from ..setup import SetupError, generate_slots
+from ..setup_forms import (
+    FacilitatorFormSet,
+    LinkFormSet,
+    MeetingForm,
+    RoomFormSet,
+    SlotGeneratorForm,
+)
+
+
+def _minutes(time: dt.time) -> int:
+    return time.hour * 60 + time.minute
+
+
+def _facilitated_meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    if not can_facilitate(request.user, meeting):
+        raise PermissionDenied(_("Only this meeting's facilitators can change it."))
+    return meeting
+
+
+def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = MeetingForm(data, instance=meeting)
+    facilitators = FacilitatorFormSet(data, instance=meeting, prefix="facilitators")
+    links = LinkFormSet(data, instance=meeting, prefix="links")
+    if data is not None and form.is_valid() and facilitators.is_valid() and links.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            facilitators.instance = links.instance = saved
+            facilitators.save()
+            links.save()
+        messages.success(request, _("The meeting is saved."))
+        return redirect("meeting_slots" if meeting is None else "meeting_detail", saved.pk)
+    return render(
+        request,
+        "sessions_app/setup_meeting.html",
+        {"form": form, "facilitators": facilitators, "links": links, "meeting": meeting},
+        status=422 if data is not None else 200,
+    )
+
+
+@login_required
+@permission_required("sessions_app.add_meeting", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    return _save_meeting(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _save_meeting(request, _facilitated_meeting(request, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _facilitated_meeting(request, pk)
+    slots = list(meeting.slots.all())
+    initial = {"length": 25, "gap": 5, "count": len(slots) or 3}
+    if slots:
+        first = slots[0]
+        initial.update(
+            first_starts=first.starts, length=_minutes(first.ends) - _minutes(first.starts)
+        )
+        if len(slots) > 1:
+            initial["gap"] = _minutes(slots[1].starts) - _minutes(first.ends)
+    form = SlotGeneratorForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                generate_slots(meeting=meeting, **form.cleaned_data)
+            except SetupError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The time slots are saved."))
+                return redirect("meeting_slots", meeting.pk)
+    return render(
+        request,
+        "sessions_app/setup_slots.html",
+        {"meeting": meeting, "slots": meeting.slots.all(), "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _facilitated_meeting(request, pk)
+    formset = RoomFormSet(request.POST or None, instance=meeting, prefix="rooms")
+    if request.method == "POST" and formset.is_valid():
+        with transaction.atomic():
+            formset.save()
+        messages.success(request, _("The rooms are saved."))
+        return redirect("meeting_rooms", meeting.pk)
+    return render(
+        request,
+        "sessions_app/setup_rooms.html",
+        {"meeting": meeting, "formset": formset},
+        status=422 if request.method == "POST" else 200,
+    )

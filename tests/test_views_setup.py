@@ -1,0 +1,280 @@
+"""The facilitator's setup screens: details, facilitators, links, slots and rooms."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+
+from sessions_app.models import Facilitator, Meeting, Room, Series, Slot
+
+from .conftest import make_meeting, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organiser(client) -> User:
+    """A logged-in user who may create meetings (and so run any of them)."""
+    user = User.objects.create_user("organiser", password="pw")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_meeting", "change_meeting"])
+    )
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return user
+
+
+@pytest.fixture
+def stranger(client) -> User:
+    """A logged-in user with no right to any meeting."""
+    user = User.objects.create_user("stranger", password="pw")
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return user
+
+
+def formset_data(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def meeting_data(**overrides) -> dict:
+    data = {
+        "title": "Lärandeträff 5",
+        "date": "2024-09-12",
+        "language": "sv",
+        "purpose": "Att följa upp\n\n  Att hitta vägar framåt  ",
+        "lookback": "Våga stanna i det jobbiga",
+        "method": "Open Space",
+        **formset_data("facilitators", [{"name": "Rebecka Janols", "role": "innovationsledare"}]),
+        **formset_data(
+            "links", [{"title": "Metodbanken", "url": "https://www.metodbanken.se/post/open-space"}]
+        ),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_meeting_create_saves_every_setup_field(client, organiser):
+    response = client.post(reverse("meeting_create"), meeting_data())
+
+    meeting = Meeting.objects.get()
+    assert response.url == reverse("meeting_slots", args=[meeting.pk])
+    assert meeting.title == "Lärandeträff 5"
+    assert meeting.date == dt.date(2024, 9, 12)
+    assert meeting.purpose == ["Att följa upp", "Att hitta vägar framåt"]
+    assert meeting.lookback == ["Våga stanna i det jobbiga"]
+    assert [(f.name, f.role) for f in meeting.facilitators.all()] == [
+        ("Rebecka Janols", "innovationsledare")
+    ]
+    assert [link.url for link in meeting.links.all()] == [
+        "https://www.metodbanken.se/post/open-space"
+    ]
+    assert len(meeting.join_code) == 6
+
+
+def test_meeting_create_can_start_a_new_series(client, organiser):
+    client.post(
+        reverse("meeting_create"),
+        meeting_data(new_series_title="Leda omställning", new_series_organizer="Umeå kommun"),
+    )
+
+    meeting = Meeting.objects.get()
+    assert meeting.series == Series.objects.get(title="Leda omställning", organizer="Umeå kommun")
+
+
+def test_meeting_create_refuses_a_link_that_is_not_http(client, organiser):
+    data = meeting_data(**{"links-0-url": "javascript:alert(1)"})
+
+    response = client.post(reverse("meeting_create"), data)
+
+    assert response.status_code == 422
+    assert "Enter a valid URL." in response.content.decode()
+    assert Meeting.objects.count() == 0
+
+
+def test_meeting_create_refuses_a_taken_number_in_the_series(client, organiser, seed_meeting):
+    data = meeting_data(series=str(seed_meeting.series_id), number="4")
+
+    response = client.post(reverse("meeting_create"), data)
+
+    assert "already has a meeting number 4" in response.content.decode()
+    assert Meeting.objects.count() == 1
+
+
+def test_meeting_create_is_refused_without_permission(client, stranger):
+    response = client.post(reverse("meeting_create"), meeting_data())
+
+    assert response.status_code == 403
+    assert Meeting.objects.count() == 0
+
+
+def test_meeting_create_asks_an_anonymous_visitor_to_log_in(client):
+    response = client.get(reverse("meeting_create"))
+
+    assert response.url.startswith(reverse("login"))
+
+
+def test_meeting_edit_shows_the_current_setup(client, organiser, seed_meeting):
+    response = client.get(reverse("meeting_edit", args=[seed_meeting.pk]))
+
+    html = response.content.decode()
+    assert "Att hitta vägar framåt" in html
+    assert "Rebecka Janols" in html
+    assert "metodbanken.se" in html
+
+
+def test_meeting_edit_by_a_linked_facilitator_saves(client, stranger):
+    meeting = make_meeting()
+    Facilitator.objects.create(meeting=meeting, name="Stranger", user=stranger)
+    data = meeting_data(title="Renamed")
+    data.update(formset_data("facilitators", [], initial=0))
+
+    client.post(reverse("meeting_edit", args=[meeting.pk]), data)
+
+    meeting.refresh_from_db()
+    assert meeting.title == "Renamed"
+
+
+def test_meeting_edit_is_refused_to_a_user_who_does_not_facilitate(client, stranger):
+    meeting = make_meeting()
+
+    response = client.post(reverse("meeting_edit", args=[meeting.pk]), meeting_data(title="X"))
+
+    meeting.refresh_from_db()
+    assert response.status_code == 403
+    assert meeting.title == "Test meeting"
+
+
+def test_meeting_slots_generates_the_seeds_three_slots(client, organiser):
+    meeting = Meeting.objects.create(title="New", date=dt.date(2024, 5, 7))
+
+    client.post(
+        reverse("meeting_slots", args=[meeting.pk]),
+        {"first_starts": "13:45", "length": "25", "gap": "5", "count": "3"},
+    )
+
+    response = client.get(reverse("meeting_slots", args=[meeting.pk]))
+    spans = [(f"{s.starts:%H:%M}", f"{s.ends:%H:%M}") for s in meeting.slots.all()]
+    assert spans == [("13:45", "14:10"), ("14:15", "14:40"), ("14:45", "15:10")]
+    assert "14.45–15.10" in response.content.decode()
+
+
+def test_meeting_slots_regenerating_keeps_placed_topics_in_their_slot(client, organiser):
+    meeting = make_meeting(slots=3)
+    topic = make_topic(meeting, title="Freight", cell="B2")
+
+    client.post(
+        reverse("meeting_slots", args=[meeting.pk]),
+        {"first_starts": "09:00", "length": "45", "gap": "15", "count": "4"},
+    )
+
+    topic.refresh_from_db()
+    assert topic.code == "B2"
+    assert f"{topic.slot.starts:%H:%M}" == "10:00"
+    assert meeting.slots.count() == 4
+
+
+def test_meeting_slots_refuses_to_drop_a_slot_holding_a_topic(client, organiser):
+    meeting = make_meeting(slots=3)
+    make_topic(meeting, title="Freight", cell="A3")
+    before = list(Slot.objects.values_list("number", "starts", "ends"))
+
+    response = client.post(
+        reverse("meeting_slots", args=[meeting.pk]),
+        {"first_starts": "09:00", "length": "30", "gap": "0", "count": "2"},
+    )
+
+    assert "Slot 3 still holds “Freight”" in response.content.decode()
+    assert list(Slot.objects.values_list("number", "starts", "ends")) == before
+
+
+def test_meeting_slots_refuses_slots_past_midnight(client, organiser):
+    meeting = Meeting.objects.create(title="Late", date=dt.date(2024, 5, 7))
+
+    response = client.post(
+        reverse("meeting_slots", args=[meeting.pk]),
+        {"first_starts": "23:00", "length": "45", "gap": "15", "count": "2"},
+    )
+
+    assert "would end after midnight" in response.content.decode()
+    assert not meeting.slots.exists()
+
+
+def test_meeting_rooms_adds_renames_and_sets_capacity(client, organiser):
+    meeting = make_meeting(rooms="AB")
+    a, b = meeting.rooms.all()
+    data = formset_data(
+        "rooms",
+        [
+            {"id": a.pk, "code": "A", "name": "Stora salen", "capacity": "30"},
+            {"id": b.pk, "code": "B", "name": "", "capacity": ""},
+            {"code": "C", "name": "Biblioteket", "capacity": "8"},
+        ],
+        initial=2,
+    )
+
+    client.post(reverse("meeting_rooms", args=[meeting.pk]), data)
+
+    rooms = [(r.code, r.name, r.capacity) for r in meeting.rooms.order_by("code")]
+    assert rooms == [("A", "Stora salen", 30), ("B", "", None), ("C", "Biblioteket", 8)]
+
+
+def test_meeting_rooms_refuses_a_bad_code(client, organiser):
+    meeting = make_meeting(rooms="A")
+    a = meeting.rooms.get()
+    data = formset_data(
+        "rooms",
+        [{"id": a.pk, "code": "A", "name": ""}, {"code": "A 1", "name": ""}],
+        initial=1,
+    )
+
+    response = client.post(reverse("meeting_rooms", args=[meeting.pk]), data)
+
+    assert response.status_code == 422
+    assert "1–3 letters or digits" in response.content.decode()
+    assert list(meeting.rooms.values_list("code", flat=True)) == ["A"]
+
+
+def test_meeting_rooms_refuses_to_remove_a_room_holding_a_topic(client, organiser):
+    meeting = make_meeting(rooms="AB")
+    make_topic(meeting, title="Freight", cell="B1")
+    a, b = meeting.rooms.all()
+    data = formset_data(
+        "rooms",
+        [{"id": a.pk, "code": "A", "name": ""}, {"id": b.pk, "code": "B", "DELETE": "on"}],
+        initial=2,
+    )
+
+    response = client.post(reverse("meeting_rooms", args=[meeting.pk]), data)
+
+    assert "Room B still holds “Freight”" in response.content.decode()
+    assert Room.objects.filter(meeting=meeting).count() == 2
+
+
+def test_meeting_setup_speaks_swedish_to_a_swedish_browser(client, organiser):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "sv"
+
+    response = client.post(reverse("meeting_create"), meeting_data(date="7 maj"))
+
+    assert "Fyll i ett giltigt datum." in response.content.decode()
+    assert Meeting.objects.count() == 0
+
+
+def test_meeting_rooms_is_refused_to_a_user_who_does_not_facilitate(client, stranger):
+    meeting = make_meeting(rooms="A")
+
+    response = client.get(reverse("meeting_rooms", args=[meeting.pk]))
+
+    assert response.status_code == 403
+    assert "Stora" not in response.content.decode()
