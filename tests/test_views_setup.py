@@ -278,3 +278,17 @@ def test_meeting_rooms_is_refused_to_a_user_who_does_not_facilitate(client, stra
 
     assert response.status_code == 403
     assert "Stora" not in response.content.decode()
+
+
+def test_meeting_detail_offers_setup_to_its_facilitators_only(client, organiser, seed_meeting):
+    url = reverse("meeting_detail", args=[seed_meeting.pk])
+
+    assert reverse("meeting_rooms", args=[seed_meeting.pk]) in client.get(url).content.decode()
+    client.logout()
+    assert reverse("meeting_rooms", args=[seed_meeting.pk]) not in client.get(url).content.decode()
+
+
+def test_home_offers_a_new_meeting_to_organisers_only(client, organiser):
+    assert reverse("meeting_create") in client.get(reverse("home")).content.decode()
+    client.logout()
+    assert reverse("meeting_create") not in client.get(reverse("home")).content.decode()

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from ..agenda import build_grid
 from ..models import Meeting, Topic
+from ..permissions import can_facilitate
 from .documents import may_download
 
 
@@ -30,5 +31,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "grid": build_grid(meeting),
                 "facilitators": meeting.facilitators.all(),
                 "may_download": may_download(request, meeting),
+                "may_facilitate": can_facilitate(request.user, meeting),
             },
         )
