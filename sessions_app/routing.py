@@ -1,5 +1,11 @@
-"""Websocket routes; the live meeting's consumers are added here."""
+"""Websocket routes: one socket per open page of a live meeting."""
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import MeetingConsumer
+
+websocket_urlpatterns = [
+    path("ws/meetings/<int:meeting_id>/", MeetingConsumer.as_asgi(), name="meeting_socket"),
+]

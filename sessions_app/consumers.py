@@ -1,0 +1,84 @@
+"""The live meeting's websocket: join the meeting's groups, send the state, forward events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from . import realtime
+from .identity import participant_for
+from .models import Meeting
+from .permissions import can_facilitate
+
+# Clients only ever send small control messages; anything bigger is refused.
+MAX_MESSAGE_BYTES = 1024
+ALLOWED_MESSAGES = {"ping"}
+CLOSE_FORBIDDEN = 4403
+CLOSE_BAD_MESSAGE = 4400
+CLOSE_TOO_BIG = 1009
+
+
+@dataclass(frozen=True)
+class Access:
+    groups: list[str]
+    state: str
+
+
+def _access(scope: dict, meeting_id: int) -> Access | None:
+    """Who may listen to the meeting, and what they see first; None if nobody we know."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return None
+    facilitator = can_facilitate(scope["user"], meeting)
+    if not facilitator and participant_for(scope["session"], meeting) is None:
+        return None
+    groups = [realtime.meeting_group(meeting.pk)]
+    if facilitator:
+        groups.append(realtime.facilitators_group(meeting.pk))
+    return Access(groups, realtime.current_state(meeting, facilitator=facilitator))
+
+
+class MeetingConsumer(AsyncWebsocketConsumer):
+    """One open page of a meeting: a projector or a phone."""
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
+        access = await database_sync_to_async(_access)(self.scope, meeting_id)
+        if access is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        for group in access.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = access.groups
+        await self.accept()
+        # Sent on every (re)connect: htmx drops what was broadcast while the socket was down.
+        await self.send(text_data=access.state)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        raw = text_data if text_data is not None else bytes_data or b""
+        size = len(raw.encode() if isinstance(raw, str) else raw)
+        if size > MAX_MESSAGE_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            message = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            message = None
+        if not isinstance(message, dict) or message.get("type") not in ALLOWED_MESSAGES:
+            await self.close(code=CLOSE_BAD_MESSAGE)
+            return
+        await self.send(text_data=json.dumps({"type": "pong"}))
+
+    async def meeting_fragments(self, event: dict) -> None:
+        """Forward fragments rendered once for the whole group."""
+        await self.send(text_data=event["html"])

@@ -1,0 +1,29 @@
+"""Which participant a browser is, per meeting, kept in its Django session.
+
+The session maps meeting ids to participant tokens. Django's session works the same
+for HTTP views and for Channels' AuthMiddlewareStack, so a phone's socket knows who it
+is without a second mechanism, and the token never reaches the page or its scripts.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from .models import Meeting, Participant
+
+SESSION_KEY = "openspace_participants"
+
+
+def participant_for(session: SessionBase, meeting: Meeting) -> Participant | None:
+    """The participant this browser is in the meeting, or None if it has not joined."""
+    token = session.get(SESSION_KEY, {}).get(str(meeting.pk))
+    if not token:
+        return None
+    return Participant.objects.filter(meeting=meeting, token=token).first()
+
+
+def remember(session: SessionBase, participant: Participant) -> None:
+    """Remember the browser as this participant of their meeting."""
+    known = dict(session.get(SESSION_KEY, {}))
+    known[str(participant.meeting_id)] = participant.token
+    session[SESSION_KEY] = known

@@ -1,0 +1,136 @@
+"""Live updates: group names, and broadcasts that render each fragment once per change.
+
+A change is announced after its transaction commits. The fragments it touched are
+rendered once, in the meeting's language, and the same text goes to every socket of
+the group: personal marks ("mine", "I'm interested") are applied in each browser from
+the page's own identity, so the shared text never depends on who receives it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import Meeting, Topic
+
+logger = logging.getLogger(__name__)
+
+# Fragment name → the template partial that renders it. Shared fragments go to the
+# meeting's group (projectors and phones alike); the others only to facilitators.
+SHARED_FRAGMENTS = {
+    "stage": "sessions_app/live.html#stage",
+    "grid": "sessions_app/live.html#grid",
+    "tray": "sessions_app/live.html#tray",
+}
+FACILITATOR_FRAGMENTS = {
+    "phase_control": "sessions_app/projector.html#phase_control",
+    "moderation": "sessions_app/projector.html#moderation",
+}
+AGENDA = ("grid", "tray")
+EVENT_TYPE = "meeting.fragments"
+
+
+def meeting_group(meeting_id: int) -> str:
+    """Every open page of a meeting: projectors and phones."""
+    return f"meeting-{meeting_id}"
+
+
+def facilitators_group(meeting_id: int) -> str:
+    """The pages of a meeting's facilitators, for what participants do not see."""
+    return f"meeting-{meeting_id}-facilitators"
+
+
+def fragment_context(meeting: Meeting, names: Iterable[str]) -> dict:
+    """Everything the named fragments need, read once for all of them."""
+    from .board import build_board
+
+    names = set(names)
+    context: dict = {"meeting": meeting, "phases": Meeting.Phase.choices}
+    if names & {"grid", "tray"}:
+        context["board"] = build_board(meeting)
+    if "stage" in names:
+        context["facilitators"] = list(meeting.facilitators.all())
+    if "moderation" in names:
+        by_status = dict(
+            meeting.topics.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+        context["counts"] = {
+            "people": meeting.people.count(),
+            "drafts": by_status.get(Topic.Status.DRAFT, 0),
+            "shared": by_status.get(Topic.Status.SHARED, 0),
+            "raised": by_status.get(Topic.Status.RAISED, 0),
+            "placed": by_status.get(Topic.Status.PLACED, 0),
+        }
+    return context
+
+
+def render_fragments(meeting: Meeting, names: Iterable[str], **extra) -> str:
+    """Render the named fragments once each, in the meeting's language, as one text."""
+    names = list(names)
+    templates = {**SHARED_FRAGMENTS, **FACILITATOR_FRAGMENTS}
+    with translation.override(meeting.language):
+        context = fragment_context(meeting, names) | extra
+        return "".join(render_to_string(templates[name], context) for name in names)
+
+
+def current_state(meeting: Meeting, *, facilitator: bool) -> str:
+    """What a page receives on connecting, so a reconnected page catches up by itself."""
+    names = [*SHARED_FRAGMENTS]
+    if facilitator:
+        names += [*FACILITATOR_FRAGMENTS]
+    return render_fragments(meeting, names)
+
+
+def send_to_group(group: str, html: str) -> None:
+    """Send one rendered text to every socket of a group."""
+    async_to_sync(get_channel_layer().group_send)(group, {"type": EVENT_TYPE, "html": html})
+
+
+def broadcast(
+    meeting_id: int, *, shared: Iterable[str] = (), facilitators: Iterable[str] = ()
+) -> None:
+    """Render the fragments now and send them: shared ones to all, the rest to facilitators."""
+    shared, facilitators = list(shared), list(facilitators)
+    meeting = Meeting.objects.get(pk=meeting_id)
+    if shared:
+        send_to_group(meeting_group(meeting_id), render_fragments(meeting, shared))
+    if facilitators:
+        send_to_group(facilitators_group(meeting_id), render_fragments(meeting, facilitators))
+
+
+def announce(
+    meeting_id: int, *, shared: Iterable[str] = (), facilitators: Iterable[str] = ()
+) -> None:
+    """After the current transaction commits, broadcast the fragments it changed."""
+    shared, facilitators = tuple(shared), tuple(facilitators)
+    # robust: a channel layer that is down must not turn a saved change into an error.
+    transaction.on_commit(
+        lambda: broadcast(meeting_id, shared=shared, facilitators=facilitators), robust=True
+    )
+
+
+def announce_agenda(meeting: Meeting) -> None:
+    """The wall or its tray changed: everyone gets the new grid and tray."""
+    announce(meeting.pk, shared=AGENDA, facilitators=["moderation"])
+
+
+def announce_phase(meeting: Meeting) -> None:
+    """The meeting moved to another phase: every projector and phone follows."""
+    announce(meeting.pk, shared=["stage", *AGENDA], facilitators=["phase_control"])
+
+
+def announce_moderation(meeting: Meeting) -> None:
+    """Something only facilitators see changed, such as a new private draft."""
+    announce(meeting.pk, facilitators=["moderation"])
+
+
+def socket_path(meeting_id: int) -> str:
+    """Where a page of the meeting opens its websocket (see routing.py)."""
+    return f"/ws/meetings/{meeting_id}/"
