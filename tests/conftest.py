@@ -8,11 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from sessions_app.interchange import Bundle, import_document
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
 
 SEED_PATH = Path(__file__).resolve().parent.parent / "sessions_app" / "demo" / "larandetraff-4.json"
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Domain messages are checked in English; requests still pick their own language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
