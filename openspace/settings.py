@@ -177,4 +177,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
+    # WeasyPrint reports each step of every PDF it lays out at INFO; keep its warnings.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
