@@ -63,6 +63,8 @@ class MeetingForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
 
+    field_order = ["series", "new_series_title", "new_series_organizer", "number", "title"]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["date"].required = True
@@ -163,7 +165,8 @@ RoomFormSet = inlineformset_factory(
 
 class SlotGeneratorForm(forms.Form):
     first_starts = forms.TimeField(
-        label=_("First slot starts"), widget=forms.TimeInput(attrs={"type": "time"})
+        label=_("First slot starts"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     length = forms.IntegerField(label=_("Length (minutes)"), min_value=5, max_value=600)
     gap = forms.IntegerField(label=_("Gap between slots (minutes)"), min_value=0, max_value=600)

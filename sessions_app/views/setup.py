@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -98,7 +99,11 @@ def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sessions_app/setup_slots.html",
-        {"meeting": meeting, "slots": meeting.slots.all(), "form": form},
+        {
+            "meeting": meeting,
+            "slots": meeting.slots.annotate(topic_count=Count("topics")),
+            "form": form,
+        },
         status=status,
     )
 
