@@ -1,0 +1,409 @@
+"""The documentation PDF: what it says, what it embeds, what it never fetches, its cache."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from PIL import Image
+from pypdf import PdfReader
+
+from sessions_app import pdf
+from sessions_app.interchange import Bundle, import_document, import_path
+from sessions_app.models import Initiative, Meeting, Reflection, Report, Series
+
+from .conftest import make_meeting
+
+pytestmark = pytest.mark.django_db
+
+SEED_TOPICS = {
+    "A1": "Vad behövs för att dela erfarenheter mellan organisationer?",
+    "A2": "Hur kan vi kommunicera omställningen bättre inåt i era organisationer?",
+    "A3": "Gå från ord till handling: Hur kan vi hitta konkreta samarbeten för att "
+    "tillsammans jobba med/för ett hållbarare Umeå?",
+    "B1": "Godsflöden: Hur kan vi tillsammans påverka/förändra? Möjligheterna i att "
+    "samtala mellan olika branscher?",
+    "B2": "Hur kan vi fortsätta upprätthålla kontakten och träffas? Dvs. ett forum för "
+    "mellanrumsledarskap för att accelerera omställningen",
+    "B3": "Hur kan vi accelerera omställning till hållbara arbetsmaskiner?",
+    "C1": "Hur skapar man förutsättningar till omställning? Individuellt (ledarskap) och "
+    "inom verksamheten. Gå från ”teori” till ”förändring”",
+    "C2": "Hur tar vi det vi lärt oss här till andra partners i färdplanen, konkreta idéer?",
+}
+SWEDISH_HEADINGS = [
+    "Inledning",
+    "Syftet med dagens träff",
+    "Deltagare",
+    "Mötesledare",
+    "Tillbakablick – vad har vi gjort tidigare",
+    "Skapa agendan för dagen",
+    "Diskussionscirklar",
+    "Vernissage: Samlas kring rapporterna",
+    "Handlingsplan",
+    "Sammanfattning och avslutningscirkel",
+]
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF on one line: hyphenated line breaks joined, whitespace collapsed."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(re.sub("\u2010\n", "", text).split())
+
+
+def without_spaces(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def image_count(data: bytes) -> int:
+    """How many distinct images the PDF embeds (pages may share one resource list)."""
+    pages = PdfReader(io.BytesIO(data)).pages
+    return len({hashlib.sha256(image.data).digest() for page in pages for image in page.images})
+
+
+def jpeg_bytes(color: str, size: tuple[int, int] = (320, 240)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def import_with_photos(document: dict, tmp_path: Path, photos: dict[int, list[str]]) -> Meeting:
+    """Import `document` as a zip bundle, giving topic i a report with one photo per colour."""
+    files: dict[str, bytes] = {}
+    for index, colours in photos.items():
+        names = [f"photos/topic{index}-{n}.jpg" for n in range(len(colours))]
+        files.update({name: jpeg_bytes(c) for name, c in zip(names, colours, strict=True)})
+        document["topics"][index]["report"] = {
+            "participants": ["Martin Svensson", "Anki W"],
+            "summary": "Vi pratade om hur erfarenheter kan delas.",
+            "insights": ["Träffas oftare"],
+            "next_steps": ["Starta ett nätverk"],
+            "photos": [{"file": name, "caption": f"Rapportblad {name}"} for name in names],
+        }
+    bundle = tmp_path / "meeting.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("meeting.json", json.dumps(document))
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return import_path(bundle)
+
+
+def test_seed_pdf_has_every_swedish_heading(seed_meeting):
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    for heading in SWEDISH_HEADINGS:
+        assert heading in text
+    assert "Olika nivåer: F = förbereda, G = genomföra, U = utforska" in text
+
+
+def test_seed_pdf_shows_every_topic_under_its_code_with_its_convener(seed_meeting):
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    for code, title in SEED_TOPICS.items():
+        assert f"{code}: {title}" in text
+    assert "Initiativtagare: Martin Svensson, LF Västerbotten" in text
+    assert "C3" not in text
+    assert text.count("Ingen rapport skrevs för det här samtalet.") == 8
+
+
+def test_seed_pdf_writes_slot_times_the_swedish_way(seed_meeting):
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    for number, span in [(1, "13.45–14.10"), (2, "14.15–14.40"), (3, "14.45–15.10")]:
+        assert f"Pass {number} {span}" in text
+    assert "7 maj 2024" in text
+
+
+def test_seed_pdf_lists_the_six_initiatives_with_their_levels(seed_meeting):
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    assert "Vem Vad Nivå När Vem är med?" in text
+    for initiative in seed_meeting.initiatives.all():
+        levels = "/".join(initiative.levels)
+        # A line may break after "möte/" without a space, so compare without spaces.
+        assert without_spaces(f"{initiative.who} {initiative.what} {levels}") in without_spaces(
+            text
+        )
+    assert "RISE; Anki W, INAB" in text
+
+
+def test_seed_pdf_keeps_swedish_letters_intact(seed_meeting):
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    for word in ["Lärandeträff 4", "Leda omställning tillsammans", "Umeå kommun", "Röhlinger"]:
+        assert word in text
+    assert {"å", "ä", "ö", "Å", "Ä", "Ö"} & set(text) >= {"å", "ä", "ö", "Ö"}
+
+
+def test_seed_pdf_has_title_page_running_header_and_page_numbers(seed_meeting):
+    pages = page_texts(pdf.render_proceedings(seed_meeting))
+
+    assert "DOKUMENTATION Lärandeträff 4 Leda omställning tillsammans" in pages[0]
+    assert "Nummer 4 i serien" in pages[0]
+    assert "Arrangör Umeå kommun" in pages[0]
+    assert " / " not in pages[0]
+    for number, page in enumerate(pages[1:], start=2):
+        assert "Leda omställning tillsammans · Lärandeträff 4" in page
+        assert page.endswith(f"{number} / {len(pages)}")
+
+
+def test_seed_pdf_carries_title_author_and_language(seed_meeting):
+    reader = PdfReader(io.BytesIO(pdf.render_proceedings(seed_meeting)))
+
+    assert reader.metadata.title == "Dokumentation av Lärandeträff 4 – Leda omställning tillsammans"
+    assert reader.metadata.author == "Umeå kommun"
+    assert reader.trailer["/Root"]["/Lang"] == "sv"
+
+
+def test_seed_pdf_links_are_clickable(seed_meeting):
+    reader = PdfReader(io.BytesIO(pdf.render_proceedings(seed_meeting)))
+
+    targets = {
+        annotation.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for annotation in page.get("/Annots", [])
+        if "/A" in annotation.get_object()
+    }
+    assert set(seed_meeting.links.values_list("url", flat=True)) <= targets
+
+
+def test_english_meeting_pdf_speaks_english(db, seed_document):
+    seed_document["meeting"]["language"] = "en"
+    seed_document["series"]["title"] = "Leading the transition together"
+    meeting = import_document(Bundle(document=seed_document))
+
+    text = pdf_text(pdf.render_proceedings(meeting))
+
+    for label in [
+        "Introduction",
+        "The purpose of today's meeting",
+        "Look-back – what we have done before",
+        "Creating the agenda for the day",
+        "Vernissage: gathering around the reports",
+        "Who What Level When Who is in?",
+        "Levels: F = prepare, G = carry out, U = explore",
+        "The law of two feet",
+        "Whoever comes is the right people",
+        "7 May 2024",
+        "Slot 1 13:45–14:10",
+        "Convener: Martin Svensson, LF Västerbotten",
+    ]:
+        assert label in text
+    for swedish in ["Inledning", "Handlingsplan", "Initiativtagare", "maj"]:
+        assert swedish not in text
+
+
+def test_pdf_shows_the_lookback_and_open_initiatives_of_earlier_meetings(seed_meeting):
+    earlier = make_meeting(title="Lärandeträff 3")
+    earlier.series, earlier.number, earlier.theme = seed_meeting.series, 3, "Våga stanna"
+    earlier.save()
+    Initiative.objects.create(meeting=earlier, who="Ellen", what="Bjuda in RISE", levels="FU")
+    Initiative.objects.create(
+        meeting=earlier, who="Rebecka", what="Skicka ut inbjudan", levels="G", is_done=True
+    )
+    seed_meeting.refresh_from_db()
+
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    assert "Att innovera i mellanrummen" in text
+    assert "Öppna initiativ från tidigare träffar" in text
+    assert "Lärandeträff 3 Ellen Bjuda in RISE F/U" in text
+    assert "Skicka ut inbjudan" not in text
+
+
+def test_pdf_shows_reports_and_embeds_their_photos(db, seed_document, tmp_path):
+    meeting = import_with_photos(seed_document, tmp_path, {0: ["red", "blue"], 4: ["green"]})
+    fetcher = pdf.DocumentFetcher(pdf.photo_names(meeting))
+
+    data = pdf.render_proceedings(meeting, fetcher=fetcher)
+
+    text = pdf_text(data)
+    assert image_count(data) == 3
+    assert "Rapportblad photos/topic0-0.jpg" in text
+    assert "Deltagare: Martin Svensson, Anki W" in text
+    assert "Insikter Träffas oftare Nästa steg Starta ett nätverk" in text
+    assert text.count("Ingen rapport skrevs för det här samtalet.") == 6
+    assert fetcher.refused == []
+    media = [url for url in fetcher.requested if url.startswith(pdf.MEDIA_PREFIX)]
+    assert len(media) == 3
+
+
+def test_pdf_of_a_meeting_without_photos_embeds_no_image(seed_meeting):
+    assert image_count(pdf.render_proceedings(seed_meeting)) == 0
+
+
+HOSTILE_TITLE = '<img src="file:///etc/passwd">'
+HOSTILE_SUMMARY = (
+    "Se url(http://example.com/track.png) och <link rel=stylesheet href=//evil.test/x.css>"
+)
+
+
+def test_hostile_text_prints_as_text_and_fetches_nothing(seed_meeting):
+    a1 = seed_meeting.topics.get(title=SEED_TOPICS["A1"])
+    a1.title = HOSTILE_TITLE
+    a1.save()
+    Report.objects.create(
+        topic=a1, summary=HOSTILE_SUMMARY, insights=['<style>@import "http://evil.test/";</style>']
+    )
+    Reflection.objects.create(meeting=seed_meeting, text='<script>alert("x")</script>')
+    seed_meeting.summary = '<div style="background: url(http://evil.test/bg.png)">x</div>'
+    seed_meeting.save()
+    fetcher = pdf.DocumentFetcher(pdf.photo_names(seed_meeting))
+
+    text = pdf_text(pdf.render_proceedings(seed_meeting, fetcher=fetcher))
+
+    assert f"A1: {HOSTILE_TITLE}" in text
+    assert "url(http://example.com/track.png)" in text
+    assert '<script>alert("x")</script>' in text
+    assert fetcher.refused == []
+    assert fetcher.requested == [f"{pdf.STATIC_PREFIX}css/print.css"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.com/track.png",
+        "https://example.com/x.css",
+        f"{pdf.STATIC_PREFIX}../../etc/passwd",
+        f"{pdf.STATIC_PREFIX}%2e%2e/%2e%2e/etc/passwd",
+        f"{pdf.MEDIA_PREFIX}reports/1/someone-elses.jpg",
+        f"{pdf.MEDIA_PREFIX}../db.sqlite3",
+        f"{pdf.STATIC_PREFIX}css/print.css?x=1",
+    ],
+)
+def test_fetcher_refuses_anything_but_static_files_and_own_photos(url):
+    fetcher = pdf.DocumentFetcher(photo_names=set())
+
+    with pytest.raises(ValueError, match="may not fetch"):
+        fetcher.fetch(url)
+
+    assert fetcher.refused == [url]
+
+
+def test_fetcher_serves_our_stylesheet():
+    fetcher = pdf.DocumentFetcher(photo_names=set())
+
+    response = fetcher.fetch(f"{pdf.STATIC_PREFIX}css/print.css")
+
+    assert b"@page" in response.read()
+    assert response.content_type == "text/css"
+
+
+def count_renders(monkeypatch) -> list[int]:
+    """Count calls to the real renderer, which still runs."""
+    calls: list[int] = []
+    real = pdf.render_proceedings
+
+    def counted(meeting, **kwargs):
+        calls.append(meeting.revision)
+        return real(meeting, **kwargs)
+
+    monkeypatch.setattr(pdf, "render_proceedings", counted)
+    return calls
+
+
+def test_cache_serves_an_unchanged_meeting_without_rendering_again(seed_meeting, monkeypatch):
+    renders = count_renders(monkeypatch)
+
+    first = pdf.proceedings_pdf(Meeting.objects.get(pk=seed_meeting.pk))
+    second = pdf.proceedings_pdf(Meeting.objects.get(pk=seed_meeting.pk))
+
+    assert len(renders) == 1
+    assert first == second
+
+
+def test_cache_renders_anew_after_the_meeting_changes(seed_meeting, monkeypatch):
+    renders = count_renders(monkeypatch)
+    pdf.proceedings_pdf(Meeting.objects.get(pk=seed_meeting.pk))
+    topic = seed_meeting.topics.get(title=SEED_TOPICS["B3"])
+
+    Report.objects.create(topic=topic, summary="Arbetsmaskiner kan drivas med el.")
+    changed = pdf.proceedings_pdf(Meeting.objects.get(pk=seed_meeting.pk))
+
+    assert len(renders) == 2
+    assert "Arbetsmaskiner kan drivas med el." in pdf_text(changed)
+    cached = sorted(p.name for p in (Path(pdf.settings.MEDIA_ROOT) / "documents").glob("*.pdf"))
+    assert cached == [f"{pdf.cache_key(Meeting.objects.get(pk=seed_meeting.pk))}.pdf"]
+
+
+def test_cache_renders_once_for_ten_simultaneous_downloads(seed_meeting, monkeypatch):
+    meeting = Meeting.objects.get(pk=seed_meeting.pk)
+    renders: list[int] = []
+    start = threading.Barrier(10)
+
+    def slow_render(meeting, **kwargs):
+        renders.append(meeting.pk)
+        threading.Event().wait(0.3)
+        return b"%PDF-1.7 rendered once"
+
+    monkeypatch.setattr(pdf, "render_proceedings", slow_render)
+    results: list[bytes] = []
+
+    def download() -> None:
+        start.wait()
+        results.append(pdf.proceedings_pdf(meeting))
+
+    threads = [threading.Thread(target=download) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert renders == [meeting.pk]
+    assert results == [b"%PDF-1.7 rendered once"] * 10
+
+
+def test_meeting_pdf_command_writes_the_documentation(seed_meeting, tmp_path):
+    out = tmp_path / "dokumentation.pdf"
+
+    call_command("meeting_pdf", seed_meeting.join_code.lower(), str(out), stdout=io.StringIO())
+
+    assert "Handlingsplan" in pdf_text(out.read_bytes())
+
+
+def test_meeting_pdf_command_names_an_unknown_meeting(db, tmp_path):
+    with pytest.raises(CommandError, match="No meeting has the id or join code 'NOPE'"):
+        call_command("meeting_pdf", "NOPE", str(tmp_path / "x.pdf"))
+    assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+def test_seed_pdf_pages_rasterise_with_a_coloured_title_band(seed_meeting, tmp_path):
+    source = tmp_path / "seed.pdf"
+    source.write_bytes(pdf.render_proceedings(seed_meeting))
+
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(source), str(tmp_path / "page")], check=True
+    )
+
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == len(PdfReader(source).pages)
+    with Image.open(pages[0]) as title_page:
+        red, green, blue = title_page.convert("RGB").getpixel((title_page.width // 2, 5))
+    assert blue > red and blue > 60 and red < 40
+
+
+def test_series_rename_changes_the_next_pdf(seed_meeting, monkeypatch):
+    renders = count_renders(monkeypatch)
+    pdf.proceedings_pdf(Meeting.objects.get(pk=seed_meeting.pk))
+
+    series = Series.objects.get(pk=seed_meeting.series_id)
+    series.title = "Leda omställning tillsammans 2025"
+    series.save()
+    text = pdf_text(pdf.proceedings_pdf(Meeting.objects.get(pk=seed_meeting.pk)))
+
+    assert len(renders) == 2
+    assert "Leda omställning tillsammans 2025 · Lärandeträff 4" in text
