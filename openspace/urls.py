@@ -5,7 +5,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from sessions_app.views import documents, meetings, setup
+from sessions_app.views import documents, meetings, participant, projector, setup
 
 urlpatterns = [
     path("", meetings.home, name="home"),
@@ -21,6 +21,39 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/action-plan.csv", documents.action_plan_csv, name="action_plan_csv"),
     path("meetings/<int:pk>/agenda.ics", documents.agenda_ics, name="agenda_ics"),
+    path("meetings/<int:pk>/projector/", projector.projector, name="projector"),
+    path("meetings/<int:pk>/board/", projector.board_action, name="board_action"),
+    path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
+    path("join/", participant.join, name="join"),
+    path("j/<str:code>/", participant.join_code, name="join_code"),
+    path("m/<str:code>/", participant.phone, name="phone"),
+    path("m/<str:code>/topics/", participant.topic_create, name="phone_topic_create"),
+    path(
+        "m/<str:code>/topics/<int:topic_id>/edit/", participant.topic_edit, name="phone_topic_edit"
+    ),
+    path(
+        "m/<str:code>/topics/<int:topic_id>/share/",
+        participant.topic_share,
+        name="phone_topic_share",
+    ),
+    path(
+        "m/<str:code>/topics/<int:topic_id>/cosign/",
+        participant.topic_cosign,
+        name="phone_topic_cosign",
+    ),
+    path(
+        "m/<str:code>/topics/<int:topic_id>/raise/",
+        participant.topic_raise,
+        name="phone_topic_raise",
+    ),
+    path(
+        "m/<str:code>/topics/<int:topic_id>/withdraw/",
+        participant.topic_withdraw,
+        name="phone_topic_withdraw",
+    ),
+    path(
+        "m/<str:code>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
