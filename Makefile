@@ -49,7 +49,7 @@ format: install
 
 # Needs GNU gettext; the compiled catalogues are committed, so only translators need it.
 messages: install
-	$(BIN)/python manage.py makemessages -l sv -l en --no-obsolete --ignore=.venv
+	$(BIN)/python manage.py makemessages -l sv --no-obsolete --ignore=.venv
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
