@@ -1,0 +1,160 @@
+"""Who may download a meeting's documentation, action plan and agenda, and when."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from pypdf import PdfReader
+
+from sessions_app.models import Facilitator, Meeting
+from sessions_app.permissions import can_facilitate, can_read
+from sessions_app.signals import COORDINATORS_GROUP
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator(db) -> User:
+    user = User.objects.create_user("kristina", password="not-secret-at-all")
+    user.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+    return user
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    return User.objects.create_user("sven", password="not-secret-at-all")
+
+
+def first_page_text(content: bytes) -> str:
+    return PdfReader(io.BytesIO(content)).pages[0].extract_text()
+
+
+def close(meeting: Meeting) -> None:
+    meeting.phase = Meeting.Phase.CLOSED
+    meeting.save(update_fields=["phase"])
+
+
+def test_documentation_pdf_downloads_for_a_coordinator_before_closing(
+    client, seed_meeting, coordinator
+):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="larandetraff-4.pdf"'
+    assert "Lärandeträff 4" in first_page_text(response.content)
+
+
+def test_coordinator_reads_every_meeting_but_changes_none(seed_meeting, coordinator):
+    assert can_read(coordinator, seed_meeting)
+    assert not can_facilitate(coordinator, seed_meeting)
+    assert not coordinator.has_perm("sessions_app.change_meeting")
+    assert not coordinator.has_perm("sessions_app.change_report")
+
+
+def test_documentation_pdf_downloads_for_the_meetings_facilitator(client, seed_meeting, stranger):
+    Facilitator.objects.filter(meeting=seed_meeting, name="Ellen Grahn").update(user=stranger)
+    client.force_login(stranger)
+
+    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+
+    assert "Lärandeträff 4" in first_page_text(response.content)
+
+
+def test_documentation_pdf_sends_a_participant_to_log_in_while_the_meeting_runs(
+    client, seed_meeting
+):
+    url = reverse("documentation_pdf", args=[seed_meeting.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+    assert not response.content.startswith(b"%PDF")
+
+
+def test_documentation_pdf_is_refused_to_a_user_without_rights_while_the_meeting_runs(
+    client, seed_meeting, stranger
+):
+    client.force_login(stranger)
+
+    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+
+    assert response.status_code == 403
+    assert not response.content.startswith(b"%PDF")
+
+
+def test_documentation_pdf_downloads_for_anyone_once_the_meeting_is_closed(client, seed_meeting):
+    close(seed_meeting)
+
+    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+
+    assert response.content.startswith(b"%PDF")
+    assert "Lärandeträff 4" in first_page_text(response.content)
+
+
+def test_documentation_pdf_of_a_missing_meeting_is_not_found(client, coordinator):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("documentation_pdf", args=[9999]))
+
+    assert response.status_code == 404
+    assert not response.content.startswith(b"%PDF")
+
+
+def test_documentation_pdf_refuses_a_post(client, seed_meeting, coordinator):
+    client.force_login(coordinator)
+
+    response = client.post(reverse("documentation_pdf", args=[seed_meeting.pk]))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+
+
+def test_action_plan_csv_downloads_once_closed_with_a_bom(client, seed_meeting):
+    close(seed_meeting)
+
+    response = client.get(reverse("action_plan_csv", args=[seed_meeting.pk]))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeffVem,Vad,Nivå,När,Vem är med?".encode())
+
+
+def test_action_plan_csv_waits_for_closing_for_participants(client, seed_meeting):
+    response = client.get(reverse("action_plan_csv", args=[seed_meeting.pk]))
+
+    assert response.status_code == 302
+    assert "Vem är med?" not in response.content.decode()
+
+
+def test_agenda_ics_downloads_for_anyone_like_the_meeting_page(client, seed_meeting):
+    response = client.get(reverse("agenda_ics", args=[seed_meeting.pk]))
+
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.content.count(b"BEGIN:VEVENT") == 8
+
+
+def test_meeting_page_offers_every_download_to_a_coordinator(client, seed_meeting, coordinator):
+    client.force_login(coordinator)
+
+    page = client.get(reverse("meeting_detail", args=[seed_meeting.pk])).content.decode()
+
+    assert reverse("documentation_pdf", args=[seed_meeting.pk]) in page
+    assert reverse("action_plan_csv", args=[seed_meeting.pk]) in page
+    assert reverse("agenda_ics", args=[seed_meeting.pk]) in page
+
+
+def test_meeting_page_offers_participants_the_documentation_only_once_closed(client, seed_meeting):
+    pdf_url = reverse("documentation_pdf", args=[seed_meeting.pk])
+
+    running = client.get(reverse("meeting_detail", args=[seed_meeting.pk])).content.decode()
+    close(seed_meeting)
+    closed = client.get(reverse("meeting_detail", args=[seed_meeting.pk])).content.decode()
+
+    assert pdf_url not in running
+    assert "Dokumentationen kan laddas ner här när träffen är avslutad." in running
+    assert pdf_url in closed
