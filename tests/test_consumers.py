@@ -1,0 +1,219 @@
+"""The meeting's websocket: who may listen, what they get on connect, and what reaches whom."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from sessions_app import agenda, services
+from sessions_app.identity import SESSION_KEY
+from sessions_app.models import Facilitator, Participant
+
+from .conftest import cell_of, make_meeting, make_topic
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+def asgi_application():
+    """The project's ASGI application, imported only once tests run.
+
+    AllowedHostsOriginValidator reads ALLOWED_HOSTS when it is built; built during
+    collection it would miss the "testserver" host that the test environment adds.
+    """
+    from openspace.asgi import application
+
+    return application
+
+
+def participant_cookie(participant: Participant) -> bytes:
+    session = SessionStore()
+    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
+
+
+def facilitator_cookie(meeting) -> bytes:
+    user = get_user_model().objects.create_user(f"lead{meeting.pk}", password="pw")
+    Facilitator.objects.create(meeting=meeting, name="Lead", user=user)
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+# Connecting renders the state; the first render in a run also loads the URLconf and
+# templates, which can take longer than WebsocketCommunicator's default second.
+def socket(meeting, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketCommunicator:
+    headers = [origin] if origin else []
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(asgi_application(), f"/ws/meetings/{meeting.pk}/", headers=headers)
+
+
+@pytest.fixture
+def phone_cookie(meeting):
+    return participant_cookie(Participant.objects.create(meeting=meeting, name="Ann"))
+
+
+async def test_socket_sends_the_current_state_on_connect(meeting, phone_cookie):
+    await database_sync_to_async(make_topic)(meeting, title="Freight", cell="B2")
+    await database_sync_to_async(make_topic)(meeting, title="Ports")
+    phone = socket(meeting, phone_cookie)
+
+    connected, _ = await phone.connect(timeout=10)
+    state = await phone.receive_from()
+
+    assert connected
+    assert 'id="stage"' in state and 'id="grid"' in state and 'id="tray"' in state
+    assert 'id="cell-B2"' in state and "Freight" in state and "Ports" in state
+    assert 'hx-swap-oob="true"' in state
+    assert 'id="moderation"' not in state  # facilitators only
+    await phone.disconnect()
+
+
+async def test_socket_gives_a_facilitator_the_facilitators_fragments_too(meeting):
+    cookie = await database_sync_to_async(facilitator_cookie)(meeting)
+    projector = socket(meeting, cookie)
+
+    connected, _ = await projector.connect(timeout=10)
+    state = await projector.receive_from()
+
+    assert connected
+    assert 'id="moderation"' in state and 'id="phase-control"' in state and 'id="grid"' in state
+    await projector.disconnect()
+
+
+async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meeting, phone_cookie):
+    topic = await database_sync_to_async(make_topic)(meeting, title="Freight")
+    other_meeting = await database_sync_to_async(make_meeting)(title="Elsewhere")
+    stranger = await database_sync_to_async(Participant.objects.create)(
+        meeting=other_meeting, name="Bo"
+    )
+    projector = socket(meeting, await database_sync_to_async(facilitator_cookie)(meeting))
+    phone = socket(meeting, phone_cookie)
+    elsewhere = socket(other_meeting, await database_sync_to_async(participant_cookie)(stranger))
+    for communicator in (projector, phone, elsewhere):
+        assert (await communicator.connect(timeout=10))[0]
+        await communicator.receive_from()  # the state on connect
+    cell = await database_sync_to_async(cell_of)(meeting, "B2")
+
+    await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
+
+    for communicator in (projector, phone):
+        message = await communicator.receive_from()
+        assert 'id="grid"' in message and 'id="tray"' in message
+        cell_html = message.split('id="cell-B2"', 1)[1].split("</td>", 1)[0]
+        assert "Freight" in cell_html
+    assert await elsewhere.receive_nothing(timeout=0.2)
+    for communicator in (projector, phone, elsewhere):
+        await communicator.disconnect()
+
+
+async def test_phase_change_reaches_the_phones(meeting, phone_cookie):
+    phone = socket(meeting, phone_cookie)
+    await phone.connect(timeout=10)
+    await phone.receive_from()
+
+    await database_sync_to_async(services.set_phase)(meeting=meeting, phase="agenda")
+
+    message = await phone.receive_from()
+    assert 'data-phase="agenda"' in message
+    assert 'id="phase-control"' not in message  # that one goes to facilitators only
+    await phone.disconnect()
+
+
+async def test_a_private_draft_reaches_only_the_facilitators(meeting, phone_cookie):
+    ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
+    phone = socket(meeting, phone_cookie)
+    projector = socket(meeting, await database_sync_to_async(facilitator_cookie)(meeting))
+    for communicator in (phone, projector):
+        await communicator.connect(timeout=10)
+        await communicator.receive_from()
+
+    await database_sync_to_async(services.create_draft)(participant=ann, title="My secret idea")
+
+    message = await projector.receive_from()
+    assert 'id="moderation"' in message and "1 private draft" in message
+    assert "My secret idea" not in message
+    assert await phone.receive_nothing(timeout=0.2)
+    for communicator in (phone, projector):
+        await communicator.disconnect()
+
+
+async def test_socket_refuses_a_foreign_origin(meeting, phone_cookie):
+    phone = socket(meeting, phone_cookie, origin=(b"origin", b"http://evil.example"))
+
+    connected, _ = await phone.connect(timeout=10)
+
+    assert not connected
+
+
+async def test_socket_refuses_a_browser_that_has_not_joined(meeting):
+    connected, code = await socket(meeting).connect(timeout=10)
+
+    assert not connected
+    assert code == 4403
+
+
+async def test_socket_refuses_a_participant_of_another_meeting(meeting):
+    other_meeting = await database_sync_to_async(make_meeting)(title="Elsewhere")
+    stranger = await database_sync_to_async(Participant.objects.create)(
+        meeting=other_meeting, name="Bo"
+    )
+    cookie = await database_sync_to_async(participant_cookie)(stranger)
+
+    connected, code = await socket(meeting, cookie).connect(timeout=10)
+
+    assert not connected
+    assert code == 4403
+
+
+async def test_socket_refuses_an_unknown_meeting(meeting, phone_cookie):
+    communicator = WebsocketCommunicator(
+        asgi_application(), "/ws/meetings/999999/", headers=[ORIGIN, (b"cookie", phone_cookie)]
+    )
+
+    connected, _ = await communicator.connect(timeout=10)
+
+    assert not connected
+
+
+async def test_socket_answers_a_ping(meeting, phone_cookie):
+    phone = socket(meeting, phone_cookie)
+    await phone.connect(timeout=10)
+    await phone.receive_from()
+
+    await phone.send_to(text_data=json.dumps({"type": "ping"}))
+
+    assert json.loads(await phone.receive_from()) == {"type": "pong"}
+    await phone.disconnect()
+
+
+async def test_socket_closes_on_an_oversized_message(meeting, phone_cookie):
+    phone = socket(meeting, phone_cookie)
+    await phone.connect(timeout=10)
+    await phone.receive_from()
+
+    await phone.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 5000}))
+
+    assert await phone.receive_output() == {"type": "websocket.close", "code": 1009}
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"type": "place"}'])
+async def test_socket_closes_on_a_message_it_does_not_know(meeting, phone_cookie, text):
+    phone = socket(meeting, phone_cookie)
+    await phone.connect(timeout=10)
+    await phone.receive_from()
+
+    await phone.send_to(text_data=text)
+
+    assert await phone.receive_output() == {"type": "websocket.close", "code": 4400}
