@@ -1,0 +1,162 @@
+"""Participant-side writes and the phase: what each allows, refuses, and announces."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessions_app import realtime, services
+from sessions_app.models import Interest, Meeting, Participant, Topic
+from sessions_app.services import ParticipationError
+
+from .conftest import make_meeting, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ann(meeting):
+    return Participant.objects.create(meeting=meeting, name="Ann")
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """What would go to each group, after commit."""
+    messages: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        realtime, "send_to_group", lambda group, html: messages.append((group, html))
+    )
+    return messages
+
+
+def test_join_meeting_tidies_name_and_organisation(meeting):
+    person = services.join_meeting(meeting=meeting, name="  Lina   S ", organization=" INAB ")
+
+    assert (person.name, person.organization) == ("Lina S", "INAB")
+
+
+def test_join_meeting_refuses_a_closed_meeting(meeting):
+    meeting.phase = Meeting.Phase.CLOSED
+    meeting.save()
+
+    with pytest.raises(ParticipationError, match="closed"):
+        services.join_meeting(meeting=meeting, name="Late")
+    assert not Participant.objects.exists()
+
+
+def test_create_draft_tells_only_the_facilitators(
+    ann, meeting, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_draft(participant=ann, title="Secret idea")
+
+    assert [group for group, _html in sent] == [realtime.facilitators_group(meeting.pk)]
+    assert "Secret idea" not in sent[0][1]
+    assert "1 private draft" in sent[0][1]
+
+
+def test_raise_topic_sends_the_tray_to_everyone_rendered_once(
+    ann, meeting, sent, django_capture_on_commit_callbacks
+):
+    draft = services.create_draft(participant=ann, title="Ports")
+    sent.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.raise_topic(participant=ann, topic_id=draft.pk)
+
+    groups = [group for group, _html in sent]
+    assert groups == [realtime.meeting_group(meeting.pk), realtime.facilitators_group(meeting.pk)]
+    shared = sent[0][1]
+    assert 'id="tray"' in shared and "Ports" in shared and 'hx-swap-oob="true"' in shared
+
+
+def test_raise_topic_refuses_someone_elses_topic(ann, meeting):
+    theirs = make_topic(meeting, title="Theirs", status=Topic.Status.DRAFT)
+
+    with pytest.raises(ParticipationError, match="Only the person who proposed"):
+        services.raise_topic(participant=ann, topic_id=theirs.pk)
+    theirs.refresh_from_db()
+    assert theirs.status == Topic.Status.DRAFT
+
+
+def test_share_topic_to_someone_new_drops_an_earlier_signature(ann, meeting):
+    bo = Participant.objects.create(meeting=meeting, name="Bo")
+    cy = Participant.objects.create(meeting=meeting, name="Cy")
+    topic = services.create_draft(participant=ann, title="Ports")
+    services.share_topic(participant=ann, topic_id=topic.pk, partner_id=bo.pk)
+    services.cosign_topic(participant=bo, topic_id=topic.pk)
+
+    services.share_topic(participant=ann, topic_id=topic.pk, partner_id=cy.pk)
+
+    topic.refresh_from_db()
+    assert topic.partner == cy and not topic.partner_signed
+
+
+def test_share_topic_refuses_oneself(ann):
+    topic = services.create_draft(participant=ann, title="Ports")
+
+    with pytest.raises(ParticipationError, match="someone else"):
+        services.share_topic(participant=ann, topic_id=topic.pk, partner_id=ann.pk)
+
+
+def test_cosign_topic_refuses_someone_it_was_not_shared_with(ann, meeting):
+    bo = Participant.objects.create(meeting=meeting, name="Bo")
+    topic = services.create_draft(participant=ann, title="Ports")
+
+    with pytest.raises(ParticipationError, match="Only the partner"):
+        services.cosign_topic(participant=bo, topic_id=topic.pk)
+
+
+def test_toggle_interest_marks_and_unmarks(ann, meeting):
+    topic = make_topic(meeting, title="Freight")
+
+    assert services.toggle_interest(participant=ann, topic_id=topic.pk) is True
+    assert services.interests_of(ann) == [topic.pk]
+    assert services.toggle_interest(participant=ann, topic_id=topic.pk) is False
+    assert not Interest.objects.exists()
+
+
+def test_toggle_interest_refuses_a_topic_of_another_meeting(ann):
+    foreign = make_topic(make_meeting(title="Other"), title="Foreign")
+
+    with pytest.raises(ParticipationError):
+        services.toggle_interest(participant=ann, topic_id=foreign.pk)
+
+
+def test_withdraw_own_topic_frees_nothing_placed(ann, meeting):
+    placed = make_topic(meeting, title="Placed", convener=ann, cell="A1")
+
+    with pytest.raises(ParticipationError, match="ask a facilitator"):
+        services.withdraw_own_topic(participant=ann, topic_id=placed.pk)
+    placed.refresh_from_db()
+    assert placed.status == Topic.Status.PLACED
+
+
+def test_set_phase_announces_the_stage_to_all_and_the_control_to_facilitators(
+    meeting, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_phase(meeting=meeting, phase=Meeting.Phase.DISCUSSIONS)
+
+    meeting.refresh_from_db()
+    assert meeting.phase == Meeting.Phase.DISCUSSIONS
+    shared = dict(sent)[realtime.meeting_group(meeting.pk)]
+    assert 'data-phase="discussions"' in shared
+    assert 'id="phase-control"' in dict(sent)[realtime.facilitators_group(meeting.pk)]
+
+
+def test_set_phase_to_the_same_phase_announces_nothing(
+    meeting, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_phase(meeting=meeting, phase=meeting.phase)
+
+    assert sent == []
+
+
+def test_broadcast_renders_in_the_meeting_language(meeting, sent):
+    meeting.language = Meeting.Language.ENGLISH
+    meeting.save()
+
+    realtime.broadcast(meeting.pk, shared=["stage"])
+
+    assert "Open Space: four principles" in sent[0][1]

@@ -1,0 +1,273 @@
+"""The phone: joining by code, saying who you are once, proposing topics and marking interest."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from sessions_app.identity import SESSION_KEY
+from sessions_app.models import Interest, Meeting, Participant, Topic
+
+from .conftest import make_meeting, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ann(meeting):
+    return Participant.objects.create(meeting=meeting, name="Ann", organization="INAB")
+
+
+@pytest.fixture
+def phone(client, ann):
+    """A browser that joined the meeting as Ann."""
+    session = client.session
+    session[SESSION_KEY] = {str(ann.meeting_id): ann.token}
+    session.save()
+    return client
+
+
+def htmx_post(client, name, *args, **data):
+    return client.post(reverse(name, args=args), data, HTTP_HX_REQUEST="true")
+
+
+def test_join_page_asks_for_the_code(client):
+    html = client.get(reverse("join")).content.decode()
+
+    assert 'name="code"' in html
+
+
+def test_join_with_a_known_code_goes_to_the_meeting_in_any_case(client, meeting):
+    response = client.get(reverse("join"), {"code": f" {meeting.join_code.lower()} "})
+
+    assert response["Location"] == reverse("join_code", args=[meeting.join_code])
+
+
+def test_join_with_an_unknown_code_says_so(client, meeting):
+    response = client.get(reverse("join"), {"code": "ZZZZZZ"})
+
+    assert response.status_code == 404
+    assert "No meeting has the code ZZZZZZ." in response.content.decode()
+
+
+def test_join_code_asks_a_new_browser_for_name_and_organisation(client, meeting):
+    html = client.get(reverse("join_code", args=[meeting.join_code])).content.decode()
+
+    assert 'name="name"' in html and 'name="organization"' in html
+    assert meeting.title in html
+
+
+def test_join_code_remembers_the_browser_and_does_not_ask_again(client, meeting):
+    url = reverse("join_code", args=[meeting.join_code])
+
+    response = client.post(url, {"name": " Lina  Samuelsson ", "organization": "INAB"})
+
+    participant = Participant.objects.get(meeting=meeting)
+    assert (participant.name, participant.organization) == ("Lina Samuelsson", "INAB")
+    assert response["Location"] == reverse("phone", args=[meeting.join_code])
+    assert client.session[SESSION_KEY] == {str(meeting.pk): participant.token}
+    second_visit = client.get(url)
+    assert second_visit["Location"] == reverse("phone", args=[meeting.join_code])
+    assert Participant.objects.count() == 1
+
+
+def test_join_code_refuses_a_missing_name(client, meeting):
+    response = client.post(reverse("join_code", args=[meeting.join_code]), {"name": "  "})
+
+    assert "Tell us your name." in response.content.decode()
+    assert not Participant.objects.exists()
+
+
+def test_join_code_with_an_unknown_code_says_so(client):
+    response = client.get(reverse("join_code", args=["ZZZZZZ"]))
+
+    assert "No meeting has the code ZZZZZZ." in response.content.decode()
+
+
+def test_joining_a_second_meeting_keeps_the_first(client, meeting):
+    other = make_meeting(title="Other")
+    client.post(reverse("join_code", args=[meeting.join_code]), {"name": "Ann"})
+    client.post(reverse("join_code", args=[other.join_code]), {"name": "Ann"})
+
+    assert set(client.session[SESSION_KEY]) == {str(meeting.pk), str(other.pk)}
+
+
+def test_phone_sends_a_browser_that_has_not_joined_to_the_join_page(client, meeting):
+    response = client.get(reverse("phone", args=[meeting.join_code]))
+
+    assert response["Location"] == reverse("join_code", args=[meeting.join_code])
+
+
+def test_phone_shows_the_agenda_the_own_topics_and_the_identity(phone, meeting, ann):
+    make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="My draft", convener=ann, status=Topic.Status.DRAFT)
+
+    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+
+    assert 'id="cell-A1"' in html and "Freight" in html
+    assert "My draft" in html
+    assert f'data-me="{ann.pk}"' in html
+    assert f'ws-connect="/ws/meetings/{meeting.pk}/"' in html
+    assert ann.token not in html
+
+
+def test_phone_never_shows_someone_else_private_draft(phone, meeting):
+    make_topic(meeting, title="Bo's secret", status=Topic.Status.DRAFT)
+
+    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+
+    assert "Bo's secret" not in html
+
+
+def test_phone_of_one_meeting_is_not_a_key_to_another(phone, meeting):
+    other = make_meeting(title="Other")
+
+    response = phone.get(reverse("phone", args=[other.join_code]))
+
+    assert response["Location"] == reverse("join_code", args=[other.join_code])
+
+
+def test_topic_create_saves_a_private_draft(phone, meeting, ann):
+    response = htmx_post(phone, "phone_topic_create", meeting.join_code, title="Freight flows")
+
+    topic = Topic.objects.get(meeting=meeting)
+    assert (topic.title, topic.status, topic.convener) == ("Freight flows", "draft", ann)
+    assert 'id="mine"' in response.content.decode() and "Freight flows" in response.content.decode()
+
+
+def test_topic_create_refuses_an_empty_title(phone, meeting):
+    response = htmx_post(phone, "phone_topic_create", meeting.join_code, title="   ")
+
+    assert "Give the topic a title." in response.content.decode()
+    assert not Topic.objects.exists()
+
+
+def test_topic_create_without_htmx_goes_back_to_the_phone_page(phone, meeting):
+    response = phone.post(reverse("phone_topic_create", args=[meeting.join_code]), {"title": "X"})
+
+    assert response["Location"] == reverse("phone", args=[meeting.join_code])
+    assert Topic.objects.filter(title="X").exists()
+
+
+def test_topic_create_is_refused_to_a_browser_that_has_not_joined(client, meeting):
+    response = htmx_post(client, "phone_topic_create", meeting.join_code, title="Sneaky")
+
+    assert response["HX-Redirect"] == f"/j/{meeting.join_code}/"
+    assert not Topic.objects.exists()
+
+
+def test_topic_share_and_cosign_make_a_pair(phone, client, meeting, ann):
+    bo = Participant.objects.create(meeting=meeting, name="Bo")
+    topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
+
+    htmx_post(phone, "phone_topic_share", meeting.join_code, topic.pk, partner=bo.pk)
+
+    topic.refresh_from_db()
+    assert (topic.status, topic.partner) == ("shared", bo)
+    session = phone.session
+    session[SESSION_KEY] = {str(meeting.pk): bo.token}
+    session.save()
+    bo_page = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    assert "Shared with you" in bo_page and "Ports" in bo_page and "From Ann" in bo_page
+
+    response = htmx_post(phone, "phone_topic_cosign", meeting.join_code, topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.partner_signed
+    assert "You co-signed it" in response.content.decode()
+
+
+def test_topic_share_refuses_a_partner_from_another_meeting(phone, meeting, ann):
+    stranger = Participant.objects.create(meeting=make_meeting(title="Other"), name="Stranger")
+    topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
+
+    response = htmx_post(
+        phone, "phone_topic_share", meeting.join_code, topic.pk, partner=stranger.pk
+    )
+
+    assert "Choose a partner who takes part in this meeting." in response.content.decode()
+    topic.refresh_from_db()
+    assert topic.partner is None and topic.status == "draft"
+
+
+def test_topic_raise_brings_the_draft_to_the_tray(phone, meeting, ann):
+    topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
+
+    htmx_post(phone, "phone_topic_raise", meeting.join_code, topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.RAISED
+
+
+def test_topic_edit_changes_own_topic_but_not_someone_elses(phone, meeting, ann):
+    mine = make_topic(meeting, title="Old", convener=ann)
+    theirs = make_topic(meeting, title="Theirs")
+
+    htmx_post(phone, "phone_topic_edit", meeting.join_code, mine.pk, title="New")
+    response = htmx_post(phone, "phone_topic_edit", meeting.join_code, theirs.pk, title="Hacked")
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.title == "New"
+    assert theirs.title == "Theirs"
+    assert "Only the person who proposed a topic can change it." in response.content.decode()
+
+
+def test_topic_edit_is_refused_once_placed(phone, meeting, ann):
+    topic = make_topic(meeting, title="Placed", convener=ann, cell="A1")
+
+    response = htmx_post(phone, "phone_topic_edit", meeting.join_code, topic.pk, title="New")
+
+    topic.refresh_from_db()
+    assert topic.title == "Placed"
+    assert "is on the agenda already" in response.content.decode()
+
+
+def test_topic_withdraw_withdraws_own_unplaced_topic(phone, meeting, ann):
+    topic = make_topic(meeting, title="Ports", convener=ann)
+
+    htmx_post(phone, "phone_topic_withdraw", meeting.join_code, topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.WITHDRAWN
+
+
+def test_topic_withdraw_is_refused_once_placed(phone, meeting, ann):
+    topic = make_topic(meeting, title="Ports", convener=ann, cell="B2")
+
+    response = htmx_post(phone, "phone_topic_withdraw", meeting.join_code, topic.pk)
+
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.PLACED
+    assert "ask a facilitator" in response.content.decode()
+
+
+def test_interest_toggles_and_returns_the_own_marks(phone, meeting, ann):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+
+    response = htmx_post(phone, "phone_interest", meeting.join_code, topic.pk)
+
+    assert Interest.objects.filter(topic=topic, participant=ann).exists()
+    assert f'data-interests="{topic.pk}"' in response.content.decode()
+
+    htmx_post(phone, "phone_interest", meeting.join_code, topic.pk)
+
+    assert not Interest.objects.exists()
+
+
+def test_interest_refuses_a_draft(phone, meeting):
+    draft = make_topic(meeting, title="Secret", status=Topic.Status.DRAFT)
+
+    response = htmx_post(phone, "phone_interest", meeting.join_code, draft.pk)
+
+    assert "That topic is not on the agenda." in response.content.decode()
+    assert not Interest.objects.exists()
+
+
+def test_phone_pages_speak_the_meeting_language(phone, meeting):
+    meeting.language = Meeting.Language.ENGLISH
+    meeting.save()
+
+    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+
+    assert "Your topics" in html
