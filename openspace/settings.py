@@ -124,8 +124,20 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 caps the pool at 100 connections; a room full of phones needs more.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": 1000}]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py 8 caps the pool at 100 connections; a room full of
+                        # phones needs more.
+                        "max_connections": 1000,
+                        # redis-py 8 times reads out after 5 s, the same as the blocking
+                        # pop with which channels-redis waits for messages: every idle
+                        # socket then dies with 1011. Read for longer than the pop waits.
+                        "socket_timeout": 15,
+                    }
+                ]
+            },
         }
     }
 else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 
@@ -25,6 +26,20 @@ async def test_redis_layer_delivers_a_group_message_to_every_member():
     assert (await layer.receive(second))["html"] == "<div id=a1>Å</div>"
     await layer.group_discard(group, first)
     await layer.group_discard(group, second)
+    await layer.flush()
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+async def test_redis_layer_keeps_an_idle_socket_waiting_past_its_blocking_pop():
+    # redis-py 8 times reads out after 5 s, as long as channels-redis' blocking pop
+    # waits; without a longer socket timeout an idle receive fails and the phone's
+    # socket closes with 1011.
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(layer.receive(channel), timeout=layer.brpop_timeout + 2)
+
     await layer.flush()
 
 
