@@ -378,27 +378,23 @@ def test_import_path_refuses_a_bundle_without_meeting_json(tmp_path, db):
     assert row_counts()["Meeting"] == 0
 
 
-def test_import_path_refuses_a_photo_over_the_size_bound(seed_document, tmp_path, monkeypatch):
-    monkeypatch.setattr(interchange, "MAX_PHOTO_BYTES", 100)
+@pytest.mark.parametrize(
+    ("bound", "message"),
+    [
+        ("MAX_PHOTO_BYTES", "photos/a1.jpg: larger than"),
+        ("MAX_BUNDLE_BYTES", "bundle: larger than"),
+    ],
+)
+def test_import_path_refuses_a_bundle_over_a_size_bound(
+    seed_document, tmp_path, monkeypatch, bound, message
+):
+    monkeypatch.setattr(interchange, bound, 100 if bound == "MAX_PHOTO_BYTES" else 1000)
     bundle = write_zip(
         tmp_path / "big.zip",
         {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": jpeg_bytes()},
     )
 
-    with pytest.raises(FormatError, match="photos/a1.jpg: larger than"):
-        import_path(bundle)
-
-    assert row_counts()["Meeting"] == 0
-
-
-def test_import_path_refuses_a_bundle_over_the_total_bound(seed_document, tmp_path, monkeypatch):
-    monkeypatch.setattr(interchange, "MAX_BUNDLE_BYTES", 1000)
-    bundle = write_zip(
-        tmp_path / "big.zip",
-        {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": jpeg_bytes()},
-    )
-
-    with pytest.raises(FormatError, match="bundle: larger than"):
+    with pytest.raises(FormatError, match=message):
         import_path(bundle)
 
     assert row_counts()["Meeting"] == 0
