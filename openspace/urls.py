@@ -14,6 +14,7 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", setup.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/slots/", setup.meeting_slots, name="meeting_slots"),
     path("meetings/<int:pk>/rooms/", setup.meeting_rooms, name="meeting_rooms"),
+    path("meetings/<int:pk>/copy/", setup.meeting_copy, name="meeting_copy"),
     path(
         "meetings/<int:pk>/documentation.pdf",
         documents.documentation_pdf,

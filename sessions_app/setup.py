@@ -1,13 +1,14 @@
-"""Setting a meeting up: generating its time slots."""
+"""Setting a meeting up: generating its time slots, and copying a setup to a new meeting."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from .models import Meeting, Slot, Topic
+from .models import Facilitator, Link, Meeting, Room, Slot, Topic
 
 MAX_SLOTS = 12
 
@@ -64,3 +65,45 @@ def generate_slots(
         slot.save()
         slots.append(slot)
     return slots
+
+
+@transaction.atomic
+def copy_setup(*, meeting: Meeting) -> Meeting:
+    """Start the series' next meeting from this one's setup: no topics, reports or plan."""
+    number = None
+    if meeting.number is not None:
+        taken = meeting.series.meetings.aggregate(Max("number")) if meeting.series else {}
+        number = max(meeting.number, taken.get("number__max") or 0) + 1
+    copy = Meeting.objects.create(
+        series=meeting.series,
+        number=number,
+        title=_("Copy of %(title)s") % {"title": meeting.title},
+        language=meeting.language,
+        location=meeting.location,
+        purpose=list(meeting.purpose),
+        participants=meeting.participants,
+        method=meeting.method,
+        lookback=[*meeting.lookback, *([meeting.theme] if meeting.theme else [])],
+        agenda_intro=meeting.agenda_intro,
+    )
+    for facilitator in meeting.facilitators.all():
+        Facilitator.objects.create(
+            meeting=copy,
+            name=facilitator.name,
+            role=facilitator.role,
+            user=facilitator.user,
+            position=facilitator.position,
+        )
+    for link in meeting.links.all():
+        Link.objects.create(meeting=copy, title=link.title, url=link.url, position=link.position)
+    for slot in meeting.slots.all():
+        Slot.objects.create(meeting=copy, number=slot.number, starts=slot.starts, ends=slot.ends)
+    for room in meeting.rooms.all():
+        Room.objects.create(
+            meeting=copy,
+            code=room.code,
+            name=room.name,
+            capacity=room.capacity,
+            position=room.position,
+        )
+    return copy

@@ -292,3 +292,28 @@ def test_home_offers_a_new_meeting_to_organisers_only(client, organiser):
     assert reverse("meeting_create") in client.get(reverse("home")).content.decode()
     client.logout()
     assert reverse("meeting_create") not in client.get(reverse("home")).content.decode()
+
+
+def test_meeting_copy_starts_the_next_meeting_from_the_setup(client, organiser, seed_meeting):
+    seed_meeting.theme = "Vägar framåt"
+    seed_meeting.save()
+
+    response = client.post(reverse("meeting_copy", args=[seed_meeting.pk]), follow=True)
+
+    copy = Meeting.objects.exclude(pk=seed_meeting.pk).get()
+    assert response.redirect_chain[-1][0] == reverse("meeting_edit", args=[copy.pk])
+    assert "Give it its date" in response.content.decode()
+    assert (copy.series, copy.number, copy.date) == (seed_meeting.series, 5, None)
+    assert copy.lookback == [*seed_meeting.lookback, "Vägar framåt"]
+    assert [f.name for f in copy.facilitators.all()] == ["Rebecka Janols", "Ellen Grahn"]
+    assert [f"{s.starts:%H:%M}" for s in copy.slots.all()] == ["13:45", "14:15", "14:45"]
+    assert [r.code for r in copy.rooms.all()] == ["A", "B", "C"]
+    assert not copy.topics.exists() and not copy.initiatives.exists()
+    assert copy.join_code != seed_meeting.join_code
+
+
+def test_meeting_copy_is_refused_to_a_user_who_does_not_facilitate(client, stranger, seed_meeting):
+    response = client.post(reverse("meeting_copy", args=[seed_meeting.pk]))
+
+    assert response.status_code == 403
+    assert Meeting.objects.count() == 1

@@ -12,11 +12,11 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ..models import Meeting
 from ..permissions import can_facilitate
-from ..setup import SetupError, generate_slots
+from ..setup import SetupError, copy_setup, generate_slots
 from ..setup_forms import (
     FacilitatorFormSet,
     LinkFormSet,
@@ -124,3 +124,12 @@ def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
         {"meeting": meeting, "formset": formset},
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@permission_required("sessions_app.add_meeting", raise_exception=True)
+@require_POST
+def meeting_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    copy = copy_setup(meeting=_facilitated_meeting(request, pk))
+    messages.success(request, _("A new meeting was started from this setup. Give it its date."))
+    return redirect("meeting_edit", copy.pk)
