@@ -1,0 +1,195 @@
+"""The live meeting end to end: a projector and two phones in headless Chromium.
+
+A real Daphne serves the project from a subprocess with its own SQLite database and the
+demo meeting, so the browsers exercise HTTP, websockets, static files and the channel
+layer exactly as a deployment does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+FACILITATOR = ("facilitator", "open-space-demo")
+LIVE_TIMEOUT_MS = 1000  # "within a second"
+
+
+def _require_browser() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"needs Chromium at {CHROMIUM}"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message + " (CI must run the browser journeys)")
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, database: Path) -> None:
+        self.url = url
+        self.database = database
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    _require_browser()
+    folder = tmp_path_factory.mktemp("live")
+    database = folder / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "openspace.settings",
+        # DEBUG serves static files from the app folders and creates the demo login.
+        "DEBUG": "1",
+        "SECRET_KEY": "e2e-only-not-secret",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)  # one process: the in-memory layer is enough
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "load_demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "openspace.asgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                time.sleep(0.1)
+        yield Server(f"http://127.0.0.1:{port}", database)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def join_by_code(browser, server: Server, code: str, name: str):
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(f"{server.url}/join/")
+    page.fill("input[name=code]", code.lower())
+    page.click("button[type=submit]")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=organization]", "Umeå kommun")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".connection.is-online")
+    return page
+
+
+def test_live_meeting_from_phone_to_projector_and_back(browser, server):
+    from playwright.sync_api import expect
+
+    meeting_id, code = server.query(
+        "SELECT id, join_code FROM sessions_app_meeting WHERE title = 'Lärandeträff 4'"
+    )[0]
+
+    projector = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    projector.goto(f"{server.url}/accounts/login/")
+    projector.fill("input[name=username]", FACILITATOR[0])
+    projector.fill("input[name=password]", FACILITATOR[1])
+    projector.click("form [type=submit]")
+    projector.goto(f"{server.url}/meetings/{meeting_id}/projector/")
+    projector.wait_for_selector(".connection.is-online")
+    projector.click("#phase-control button[value=agenda]")
+    expect(projector.locator("#stage")).to_have_attribute("data-phase", "agenda")
+    # Anything the page holds survives only if nothing reloads it.
+    projector.evaluate("window.notReloaded = true")
+
+    first = join_by_code(browser, server, code, "Ada Phone")
+    second = join_by_code(browser, server, code, "Bo Phone")
+    for phone in (first, second):
+        expect(phone.locator("#stage")).to_have_attribute("data-phase", "agenda")
+        phone.evaluate("window.notReloaded = true")
+
+    # A phone proposes a topic and raises it; it reaches the projector's tray.
+    title = "Hur får vi med fler unga i omställningen?"
+    first.fill("#new-title", title)
+    first.click(".propose [type=submit]")
+    first.locator(".my-topic", has_text=title).locator("text=Raise it").click()
+    tray_card = projector.locator("#tray .card", has_text=title)
+    expect(tray_card).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+
+    # The facilitator drags it into the empty cell C3; both phones show it there.
+    tray_card.drag_to(projector.locator("#cell-C3"))
+    started = time.monotonic()
+    for phone in (first, second):
+        expect(phone.locator("#cell-C3")).to_contain_text(title, timeout=LIVE_TIMEOUT_MS)
+    assert time.monotonic() - started < LIVE_TIMEOUT_MS / 1000
+    expect(first.locator("#cell-C3 .card")).to_have_class(re.compile(r"\bis-mine\b"))
+    expect(second.locator("#cell-C3 .card")).not_to_have_class(re.compile(r"\bis-mine\b"))
+    assert server.query(
+        "SELECT t.status, r.code, s.number FROM sessions_app_topic t "
+        "JOIN sessions_app_room r ON r.id = t.room_id JOIN sessions_app_slot s ON s.id = t.slot_id "
+        "WHERE t.title = ?",
+        title,
+    ) == [("placed", "C", 3)]
+
+    # The facilitator moves the meeting on; both phones follow.
+    projector.click("#phase-control button[value=discussions]")
+    for phone in (first, second):
+        expect(phone.locator("#stage")).to_have_attribute(
+            "data-phase", "discussions", timeout=LIVE_TIMEOUT_MS
+        )
+
+    for page in (projector, first, second):
+        assert page.evaluate("window.notReloaded") is True
