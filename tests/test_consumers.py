@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connections
 from django.test import Client
 
 from sessions_app import agenda, services
@@ -57,6 +58,16 @@ def socket(meeting, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketComm
     if cookie:
         headers.append((b"cookie", cookie))
     return WebsocketCommunicator(asgi_application(), f"/ws/meetings/{meeting.pk}/", headers=headers)
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_connections():
+    """Close the database connections opened by the consumer's worker thread.
+
+    Otherwise PostgreSQL refuses to drop the test database at the end of the run.
+    """
+    yield
+    await database_sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
