@@ -111,6 +111,20 @@ def test_phone_shows_the_agenda_the_own_topics_and_the_identity(phone, meeting, 
     assert ann.token not in html
 
 
+def test_phone_sends_only_the_own_topics_when_asked_after_a_reconnect(phone, meeting, ann):
+    make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Mine", convener=ann, cell="B1")
+
+    response = phone.get(
+        reverse("phone", args=[meeting.join_code]), {"part": "mine"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="mine"')
+    assert "Mine" in html and "B1" in html
+    assert "Freight" not in html
+
+
 def test_phone_never_shows_someone_else_private_draft(phone, meeting):
     make_topic(meeting, title="Bo's secret", status=Topic.Status.DRAFT)
 

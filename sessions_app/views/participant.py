@@ -122,6 +122,9 @@ def mine_context(participant: Participant, **extra) -> dict:
 @participant_view
 def phone(request: HttpRequest, participant: Participant) -> HttpResponse:
     meeting = participant.meeting
+    if request.htmx and request.GET.get("part") == "mine":
+        # Asked again after a reconnect: one's own topics may have moved meanwhile.
+        return render(request, "sessions_app/phone.html#mine", mine_context(participant))
     context = realtime.fragment_context(meeting, realtime.SHARED_FRAGMENTS) | mine_context(
         participant
     )

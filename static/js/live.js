@@ -58,9 +58,37 @@
     document.dispatchEvent(new CustomEvent("live:updated"));
   }
 
+  let opened = 0;
+
+  // The server sends the shared state on every connect; what is personal to this
+  // phone (its own topics) is fetched again after a reconnect.
+  function onOpen(event) {
+    setOnline(true);
+    opened += 1;
+    const shell = event.target.closest ? event.target.closest("[data-mine-url]") : null;
+    if (opened > 1 && shell) {
+      htmx.ajax("GET", shell.dataset.mineUrl, { source: shell, swap: "none" });
+    }
+  }
+
+  // htmx reconnects by itself after an abnormal close (1006, 1011-1013). A server that
+  // restarts says "going away" (1001) or closes normally (1000): reconnect then too.
+  // 4403 means this browser may not listen (any more): reload, which leads to joining.
+  function onClose(event) {
+    setOnline(false);
+    const detail = event.detail || {};
+    const code = detail.event ? detail.event.code : 0;
+    const socket = detail.socketWrapper;
+    if (code === 4403) {
+      window.setTimeout(function () { window.location.reload(); }, 2000);
+    } else if ((code === 1000 || code === 1001) && socket && document.body.contains(event.target)) {
+      window.setTimeout(function () { socket.reconnect(); }, 1000 + Math.random() * 4000);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", refresh);
-  document.addEventListener("htmx:wsOpen", function () { setOnline(true); });
-  document.addEventListener("htmx:wsClose", function () { setOnline(false); });
+  document.addEventListener("htmx:wsOpen", onOpen);
+  document.addEventListener("htmx:wsClose", onClose);
   document.addEventListener("htmx:wsAfterMessage", refresh);
   document.addEventListener("htmx:afterSettle", refresh);
   document.addEventListener("htmx:oobAfterSwap", refresh);

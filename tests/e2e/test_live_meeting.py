@@ -7,6 +7,7 @@ layer exactly as a deployment does.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -31,9 +32,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "timezone_id": "UTC",
+}
 FACILITATOR = ("facilitator", "open-space-demo")
 LIVE_TIMEOUT_MS = 1000  # "within a second"
+CELL_OF = (
+    "SELECT t.status, r.code, s.number FROM sessions_app_topic t "
+    "JOIN sessions_app_room r ON r.id = t.room_id JOIN sessions_app_slot s ON s.id = t.slot_id"
+)
 
 
 def _require_browser() -> None:
@@ -52,9 +62,59 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, database: Path) -> None:
-        self.url = url
-        self.database = database
+    """Daphne serving the project in a subprocess; it can be stopped and started again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.database = folder / "db.sqlite3"
+        self.log = folder / "daphne.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "openspace.settings",
+            # DEBUG serves static files from the app folders and creates the demo login.
+            "DEBUG": "1",
+            "SECRET_KEY": "e2e-only-not-secret",
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "MEDIA_ROOT": str(folder / "media"),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.env.pop("REDIS_URL", None)  # one process: the in-memory layer is enough
+
+    def prepare(self) -> None:
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "-v0"], env=self.env, cwd=ROOT, check=True)
+        subprocess.run(
+            [*manage, "load_demo"], env=self.env, cwd=ROOT, check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                [*command, "openspace.asgi:application"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(self.log.read_text()) from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
 
     def query(self, sql: str, *params) -> list[tuple]:
         with sqlite3.connect(self.database) as connection:
@@ -64,54 +124,13 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     _require_browser()
-    folder = tmp_path_factory.mktemp("live")
-    database = folder / "db.sqlite3"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "openspace.settings",
-        # DEBUG serves static files from the app folders and creates the demo login.
-        "DEBUG": "1",
-        "SECRET_KEY": "e2e-only-not-secret",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_ROOT": str(folder / "media"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)  # one process: the in-memory layer is enough
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "load_demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "openspace.asgi:application",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    server = Server(tmp_path_factory.mktemp("live"))
+    server.prepare()
+    server.start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.1)
-        yield Server(f"http://127.0.0.1:{port}", database)
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -177,19 +196,81 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
     assert time.monotonic() - started < LIVE_TIMEOUT_MS / 1000
     expect(first.locator("#cell-C3 .card")).to_have_class(re.compile(r"\bis-mine\b"))
     expect(second.locator("#cell-C3 .card")).not_to_have_class(re.compile(r"\bis-mine\b"))
-    assert server.query(
-        "SELECT t.status, r.code, s.number FROM sessions_app_topic t "
-        "JOIN sessions_app_room r ON r.id = t.room_id JOIN sessions_app_slot s ON s.id = t.slot_id "
-        "WHERE t.title = ?",
-        title,
-    ) == [("placed", "C", 3)]
+    assert server.query(f"{CELL_OF} WHERE t.title = ?", title) == [("placed", "C", 3)]
 
-    # The facilitator moves the meeting on; both phones follow.
+    # By keyboard alone: a second topic of the same convener cannot go into slot 3 too;
+    # the refusal shows next to the board and nothing changes.
+    other = "Vem bjuder vi in nästa gång?"
+    first.fill("#new-title", other)
+    first.click(".propose [type=submit]")
+    first.locator(".my-topic", has_text=other).locator("text=Raise it").click()
+    waiting = projector.locator("#tray .card", has_text=other)
+    expect(waiting).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    waiting.focus()
+    projector.keyboard.press("Enter")
+    expect(waiting).to_have_attribute("aria-pressed", "true")
+    projector.locator("#cell-B3 .card").focus()
+    projector.keyboard.press("Enter")
+    message = projector.locator("#board-message")
+    expect(message).to_contain_text("Ada Phone already convenes C3")
+    expect(message).to_have_class(re.compile(r"\bis-error\b"))
+    assert server.query(f"{CELL_OF} WHERE t.title = ?", other) == []
+    # Escape cancels a selection; then Space on A1 swaps the topic into slot 1.
+    waiting.focus()
+    projector.keyboard.press(" ")
+    projector.keyboard.press("Escape")
+    expect(waiting).to_have_attribute("aria-pressed", "false")
+    waiting.focus()
+    projector.keyboard.press(" ")
+    projector.locator("#cell-A1 .card").focus()
+    projector.keyboard.press(" ")
+    expect(second.locator("#cell-A1")).to_contain_text(other, timeout=LIVE_TIMEOUT_MS)
+    assert server.query(f"{CELL_OF} WHERE t.title = ?", other) == [("placed", "A", 1)]
+
+    # The facilitator moves the meeting on; both phones follow, and during discussions
+    # the slot under way is highlighted by the clock (14.20 is in slot 2, 14.15-14.40).
+    second.clock.set_fixed_time(dt.datetime(2024, 5, 7, 14, 20, tzinfo=dt.UTC))
     projector.click("#phase-control button[value=discussions]")
     for phone in (first, second):
         expect(phone.locator("#stage")).to_have_attribute(
             "data-phase", "discussions", timeout=LIVE_TIMEOUT_MS
         )
+    expect(second.locator(".slot-row.is-now")).to_have_count(1)
+    expect(second.locator(".slot-row.is-now .slot-head")).to_contain_text("14.15")
 
     for page in (projector, first, second):
         assert page.evaluate("window.notReloaded") is True
+
+
+def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server):
+    from playwright.sync_api import expect
+
+    meeting_id, code = server.query(
+        "SELECT id, join_code FROM sessions_app_meeting WHERE title = 'Lärandeträff 4'"
+    )[0]
+    phone = join_by_code(browser, server, code, "Cy Offline")
+    title = "Vad händer när nätet går ner?"
+    phone.fill("#new-title", title)
+    phone.click(".propose [type=submit]")
+    phone.locator(".my-topic", has_text=title).locator("text=Raise it").click()
+    expect(phone.locator("#tray .card", has_text=title)).to_be_visible()
+    phone.evaluate("window.notReloaded = true")
+
+    # The server goes away; meanwhile the meeting moves on and the topic is renamed.
+    server.stop()
+    expect(phone.locator(".connection")).not_to_have_class(re.compile(r"\bis-online\b"))
+    with sqlite3.connect(server.database) as connection:
+        connection.execute(
+            "UPDATE sessions_app_meeting SET phase = 'vernissage' WHERE id = ?", (meeting_id,)
+        )
+        connection.execute(
+            "UPDATE sessions_app_topic SET title = ? WHERE title = ?", (title + " (ny)", title)
+        )
+    server.start()
+
+    # No reload, no tap: the phone reconnects, gets the state and its own topics again.
+    expect(phone.locator(".connection")).to_have_class(re.compile(r"\bis-online\b"), timeout=20000)
+    expect(phone.locator("#stage")).to_have_attribute("data-phase", "vernissage")
+    expect(phone.locator("#tray")).to_contain_text(title + " (ny)")
+    expect(phone.locator("#mine")).to_contain_text(title + " (ny)")
+    assert phone.evaluate("window.notReloaded") is True
