@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import HttpCommunicator, WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from pypdf import PdfReader
 
-from sessions_app.models import Facilitator, Meeting
+from sessions_app import pdf
+from sessions_app.identity import SESSION_KEY
+from sessions_app.interchange import Bundle, import_document
+from sessions_app.models import Facilitator, Meeting, Participant
 from sessions_app.permissions import can_facilitate, can_read
 from sessions_app.signals import COORDINATORS_GROUP
 
@@ -158,3 +167,58 @@ def test_meeting_page_offers_participants_the_documentation_only_once_closed(cli
     assert pdf_url not in running
     assert "Dokumentationen kan laddas ner här när träffen är avslutad." in running
     assert pdf_url in closed
+
+
+def participant_cookie(participant: Participant) -> bytes:
+    session = SessionStore()
+    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_documentation_pdf_renders_while_the_meetings_sockets_stay_live(
+    seed_document, monkeypatch
+):
+    from openspace.asgi import application
+
+    meeting = await database_sync_to_async(import_document)(Bundle(document=seed_document))
+    meeting.phase = Meeting.Phase.CLOSED
+    await database_sync_to_async(meeting.save)(update_fields=["phase"])
+    phone = await database_sync_to_async(Participant.objects.create)(meeting=meeting, name="Ann")
+    cookie = await database_sync_to_async(participant_cookie)(phone)
+    started, release = threading.Event(), threading.Event()
+
+    def blocked_render(meeting, **kwargs):
+        started.set()
+        release.wait(10)
+        return b"%PDF-1.7 made while the socket was served"
+
+    monkeypatch.setattr(pdf, "render_proceedings", blocked_render)
+    download = HttpCommunicator(
+        application,
+        "GET",
+        reverse("documentation_pdf", args=[meeting.pk]),
+        headers=[(b"host", b"testserver")],
+    )
+    response_task = asyncio.ensure_future(download.get_response(timeout=15))
+    while not started.is_set() and not response_task.done():
+        await asyncio.sleep(0.01)
+    assert started.is_set(), (await response_task)["body"][:300]
+
+    # The render is now stuck in its thread; the event loop still serves a new socket.
+    socket = WebsocketCommunicator(
+        application,
+        f"/ws/meetings/{meeting.pk}/",
+        headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)],
+    )
+    connected, _ = await socket.connect(timeout=5)
+    state = await socket.receive_from(timeout=5)
+    assert connected
+    assert 'id="grid"' in state
+    assert not response_task.done()
+
+    release.set()
+    response = await response_task
+    await socket.disconnect()
+    assert response["body"] == b"%PDF-1.7 made while the socket was served"
