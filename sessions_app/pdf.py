@@ -30,8 +30,8 @@ from django.utils._os import safe_join
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
-from .agenda import build_grid
-from .models import Initiative, Meeting, ReportPhoto, Topic
+from .board import build_board
+from .models import Initiative, Meeting, Report, ReportPhoto, Room, Slot, Topic
 
 # Every URL in a print template is made absolute against this origin; it exists only
 # inside this module, so nothing WeasyPrint asks for can ever reach the network.
@@ -109,12 +109,57 @@ class TopicSection:
     """One discussion of the documentation: the topic under its code, and its report."""
 
     topic: Topic
-    report: Any
+    conveners: list[str]
+    merged_titles: list[str]
+    report: Report | None
     photos: list[tuple[ReportPhoto, str]]
 
 
-def _code_order(topic: Topic) -> tuple:
-    return (topic.room.position, topic.room.code, topic.slot.number)
+@dataclass(frozen=True)
+class AgendaRow:
+    """One slot of the printed agenda, with the discussion in each room or None."""
+
+    slot: Slot
+    cells: list[TopicSection | None]
+
+
+def _code_order(section: TopicSection) -> tuple:
+    room, slot = section.topic.room, section.topic.slot
+    return (room.position, room.code, slot.number)
+
+
+def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSection]]:
+    """The wall's rooms and rows, and its discussions in code order (A1, A2, … B1, …).
+
+    Conveners come from the board, so a co-signing partner and the conveners of
+    merged topics are named here as they are on the wall.
+    """
+    board = build_board(meeting)
+    cards = {cell.card.topic.pk: cell.card for row in board.rows for cell in row.cells if cell.card}
+    people = meeting.people.in_bulk({pk for card in cards.values() for pk in card.people})
+    reports = {
+        report.topic_id: report
+        for report in Report.objects.filter(topic_id__in=cards).prefetch_related("photos")
+    }
+    sections: dict[int, TopicSection] = {}
+    for pk, card in cards.items():
+        report = reports.get(pk)
+        photos = [] if report is None else list(report.photos.all())
+        sections[pk] = TopicSection(
+            topic=card.topic,
+            conveners=[str(people[person]) for person in card.people if person in people],
+            merged_titles=card.merged_titles,
+            report=report,
+            photos=[(photo, MEDIA_PREFIX + quote(photo.image.name)) for photo in photos],
+        )
+    rows = [
+        AgendaRow(
+            slot=row.slot,
+            cells=[sections[cell.card.topic.pk] if cell.card else None for cell in row.cells],
+        )
+        for row in board.rows
+    ]
+    return board.rooms, rows, sorted(sections.values(), key=_code_order)
 
 
 def _http_links(meeting: Meeting) -> list:
@@ -133,23 +178,7 @@ def _earlier_meetings(meeting: Meeting):
 
 def proceedings_context(meeting: Meeting) -> dict[str, Any]:
     """Read everything the documentation shows, in a fixed number of queries."""
-    topics = sorted(
-        meeting.topics.filter(status=Topic.Status.PLACED)
-        .select_related("convener", "slot", "room", "report")
-        .prefetch_related("report__photos"),
-        key=_code_order,
-    )
-    sections = []
-    for topic in topics:
-        report = getattr(topic, "report", None)
-        photos = [] if report is None else list(report.photos.all())
-        sections.append(
-            TopicSection(
-                topic=topic,
-                report=report,
-                photos=[(photo, MEDIA_PREFIX + quote(photo.image.name)) for photo in photos],
-            )
-        )
+    rooms, agenda_rows, sections = _agenda(meeting)
     earlier = _earlier_meetings(meeting)
     themes = list(meeting.lookback) or [
         theme for theme in earlier.order_by("number").values_list("theme", flat=True) if theme
@@ -171,7 +200,8 @@ def proceedings_context(meeting: Meeting) -> dict[str, Any]:
         "links": _http_links(meeting),
         "themes": themes,
         "open_initiatives": list(open_initiatives),
-        "grid": build_grid(meeting),
+        "rooms": rooms,
+        "agenda_rows": agenda_rows,
         "sections": sections,
         "initiatives": list(meeting.initiatives.prefetch_related("members")),
         "reflections": list(meeting.reflections.filter(is_visible=True)),

@@ -17,11 +17,11 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from sessions_app import pdf
+from sessions_app import agenda, pdf
 from sessions_app.interchange import Bundle, import_document, import_path
-from sessions_app.models import Initiative, Meeting, Reflection, Report, Series
+from sessions_app.models import Initiative, Meeting, Participant, Reflection, Report, Series
 
-from .conftest import make_meeting
+from .conftest import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -407,3 +407,22 @@ def test_series_rename_changes_the_next_pdf(seed_meeting, monkeypatch):
 
     assert len(renders) == 2
     assert "Leda omställning tillsammans 2025 · Lärandeträff 4" in text
+
+
+def test_pdf_names_every_convener_of_a_merged_or_co_signed_topic(seed_meeting):
+    b3 = seed_meeting.topics.get(title=SEED_TOPICS["B3"])
+    anna = Participant.objects.create(meeting=seed_meeting, name="Anna Berg", organization="RISE")
+    raised = make_topic(seed_meeting, title="Eldrivna maskiner", convener=anna)
+    agenda.merge_topics(meeting=seed_meeting, topic_id=raised.pk, into_id=b3.pk)
+    a1 = seed_meeting.topics.get(title=SEED_TOPICS["A1"])
+    a1.partner = Participant.objects.create(
+        meeting=seed_meeting, name="Anki W", organization="INAB"
+    )
+    a1.partner_signed = True
+    a1.save()
+
+    text = pdf_text(pdf.render_proceedings(Meeting.objects.get(pk=seed_meeting.pk)))
+
+    assert "Initiativtagare: Lucas Röhlinger, Umeå kommun; Anna Berg, RISE" in text
+    assert "Sammanslagen med: “Eldrivna maskiner”" in text
+    assert "Initiativtagare: Martin Svensson, LF Västerbotten; Anki W, INAB" in text
