@@ -14,6 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def meeting(db):
+    """An English meeting, so that messages read as they are written here."""
+    meeting = make_meeting()
+    meeting.language = Meeting.Language.ENGLISH
+    meeting.save()
+    return meeting
+
+
+@pytest.fixture
 def ann(meeting):
     return Participant.objects.create(meeting=meeting, name="Ann")
 

@@ -14,6 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def meeting(db):
+    """An English meeting, so that messages read as they are written here."""
+    meeting = make_meeting()
+    meeting.language = Meeting.Language.ENGLISH
+    meeting.save()
+    return meeting
+
+
+@pytest.fixture
 def ann(meeting):
     return Participant.objects.create(meeting=meeting, name="Ann", organization="INAB")
 
@@ -44,10 +53,16 @@ def test_join_with_a_known_code_goes_to_the_meeting_in_any_case(client, meeting)
 
 
 def test_join_with_an_unknown_code_says_so(client, meeting):
-    response = client.get(reverse("join"), {"code": "ZZZZZZ"})
+    response = client.get(reverse("join"), {"code": "ZZZZZZ"}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 404
     assert "No meeting has the code ZZZZZZ." in response.content.decode()
+
+
+def test_join_speaks_the_browser_language_before_the_meeting_is_known(client):
+    response = client.get(reverse("join"), {"code": "ZZZZZZ"}, HTTP_ACCEPT_LANGUAGE="sv")
+
+    assert "Ingen träff har koden ZZZZZZ." in response.content.decode()
 
 
 def test_join_code_asks_a_new_browser_for_name_and_organisation(client, meeting):
@@ -79,7 +94,7 @@ def test_join_code_refuses_a_missing_name(client, meeting):
 
 
 def test_join_code_with_an_unknown_code_says_so(client):
-    response = client.get(reverse("join_code", args=["ZZZZZZ"]))
+    response = client.get(reverse("join_code", args=["ZZZZZZ"]), HTTP_ACCEPT_LANGUAGE="en")
 
     assert "No meeting has the code ZZZZZZ." in response.content.decode()
 
@@ -279,9 +294,9 @@ def test_interest_refuses_a_draft(phone, meeting):
 
 
 def test_phone_pages_speak_the_meeting_language(phone, meeting):
-    meeting.language = Meeting.Language.ENGLISH
+    meeting.language = Meeting.Language.SWEDISH
     meeting.save()
 
     html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
 
-    assert "Your topics" in html
+    assert "Dina ämnen" in html and "Spara som privat utkast" in html

@@ -16,6 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def meeting(db):
+    """An English meeting, so that messages read as they are written here."""
+    meeting = make_meeting()
+    meeting.language = Meeting.Language.ENGLISH
+    meeting.save()
+    return meeting
+
+
+@pytest.fixture
 def facilitator(meeting):
     user = get_user_model().objects.create_user("lead", password="pw")
     Facilitator.objects.create(meeting=meeting, name="Lead", user=user)
@@ -54,13 +63,35 @@ def test_projector_shows_the_board_the_tray_and_the_join_code(facilitator_client
 
 
 def test_projector_follows_the_meeting_language(facilitator_client, meeting):
-    meeting.language = Meeting.Language.ENGLISH
+    html = facilitator_client.get(reverse("projector", args=[meeting.pk])).content.decode()
+    assert "Whoever comes are the right people." in html
+
+    meeting.language = Meeting.Language.SWEDISH
     meeting.save()
 
     html = facilitator_client.get(reverse("projector", args=[meeting.pk])).content.decode()
+    assert "De som kommer är de rätta personerna." in html
+    assert ">Skapa agendan</button>" in html
 
-    assert "Open Space: four principles" in html
-    assert "Whoever comes are the right people." in html
+
+def test_board_action_says_a_broken_rule_in_the_meeting_language(facilitator_client, meeting):
+    meeting.language = Meeting.Language.SWEDISH
+    meeting.save()
+    make_topic(meeting, title="First", cell="A1")
+    second = make_topic(meeting, title="Second")
+    cell = cell_of(meeting, "A1")
+
+    response = board_post(
+        facilitator_client,
+        meeting,
+        action="place",
+        topic=second.pk,
+        slot=cell["slot_id"],
+        room=cell["room_id"],
+    )
+
+    assert "A1 är redan upptagen av ”First”." in response.content.decode()
+    assert wall(meeting) == {"A1": "First"}
 
 
 def test_projector_sends_anonymous_visitors_to_log_in(client, meeting):
