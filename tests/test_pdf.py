@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from pypdf import PdfReader
 
@@ -92,6 +95,7 @@ def import_with_photos(document: dict, tmp_path: Path, photos: dict[int, list[st
             "next_steps": ["Starta ett nätverk"],
             "photos": [{"file": name, "caption": f"Rapportblad {name}"} for name in names],
         }
+    tmp_path.mkdir(parents=True, exist_ok=True)
     bundle = tmp_path / "meeting.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("meeting.json", json.dumps(document))
@@ -426,3 +430,50 @@ def test_pdf_names_every_convener_of_a_merged_or_co_signed_topic(seed_meeting):
     assert "Initiativtagare: Lucas Röhlinger, Umeå kommun; Anna Berg, RISE" in text
     assert "Sammanslagen med: “Eldrivna maskiner”" in text
     assert "Initiativtagare: Martin Svensson, LF Västerbotten; Anki W, INAB" in text
+
+
+def test_pdf_lookback_falls_back_to_the_themes_of_earlier_meetings(seed_meeting):
+    for number, theme in [(2, "Att innovera i mellanrummen"), (3, "Våga stanna i det jobbiga")]:
+        earlier = make_meeting(title=f"Lärandeträff {number}")
+        earlier.series, earlier.number, earlier.theme = seed_meeting.series, number, theme
+        earlier.save()
+    seed_meeting.lookback = []
+    seed_meeting.save()
+
+    text = pdf_text(pdf.render_proceedings(seed_meeting))
+
+    assert "Under tidigare träffar i serien har vi haft dessa teman: " in text
+    assert "Att innovera i mellanrummen Våga stanna i det jobbiga" in text
+
+
+def test_pdf_of_a_first_meeting_says_so_in_its_lookback(db):
+    meeting = make_meeting(title="Första träffen")
+    meeting.language = "en"
+    meeting.save()
+
+    text = pdf_text(pdf.render_proceedings(meeting))
+
+    assert "This is the first meeting of its series." in text
+    assert "No initiatives were raised." in text
+
+
+def test_pdf_reads_the_meeting_in_the_same_number_of_queries_however_large(
+    db, seed_document, tmp_path
+):
+    def queries_for(meeting: Meeting) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            pdf.proceedings_html(Meeting.objects.get(pk=meeting.pk))
+        return len(captured)
+
+    small_document = copy.deepcopy(seed_document)
+    small_document["series"]["title"] = "En liten serie"
+    small = import_with_photos(small_document, tmp_path / "small", {0: ["red"]})
+    larger = import_with_photos(seed_document, tmp_path, {0: ["red"], 1: ["blue"], 2: ["green"]})
+    for n in range(5):
+        initiative = Initiative.objects.create(
+            meeting=larger, who=f"Person {n}", what="Mer", levels="G"
+        )
+        initiative.members.create(name="RISE")
+        Reflection.objects.create(meeting=larger, text=f"Reflektion {n}")
+
+    assert queries_for(larger) == queries_for(small)
