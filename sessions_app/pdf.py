@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,13 +234,17 @@ def render_proceedings(meeting: Meeting, *, fetcher: DocumentFetcher | None = No
 
 # The cache ---------------------------------------------------------------------------
 
-_key_locks: dict[str, threading.Lock] = {}
+# One lock per document being made; a lock goes away once no thread holds or awaits it.
+_key_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
 _key_locks_guard = threading.Lock()
 
 
 def _thread_lock(key: str) -> threading.Lock:
     with _key_locks_guard:
-        return _key_locks.setdefault(key, threading.Lock())
+        lock = _key_locks.get(key)
+        if lock is None:
+            lock = _key_locks[key] = threading.Lock()
+        return lock
 
 
 def _cache_dir() -> Path:
