@@ -11,6 +11,8 @@ files and the meeting's own photos, and refuses everything else.
 from __future__ import annotations
 
 import fcntl
+import functools
+import hashlib
 import mimetypes
 import os
 import re
@@ -25,7 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils._os import safe_join
 from weasyprint import HTML, URLFetcher
@@ -40,8 +42,8 @@ DOCUMENT_ORIGIN = "https://document.openspace.invalid/"
 STATIC_PREFIX = f"{DOCUMENT_ORIGIN}static/"
 MEDIA_PREFIX = f"{DOCUMENT_ORIGIN}media/"
 TEMPLATE = "pdf/proceedings.html"
-# Raise when the print template changes, so that cached documents are made again.
-LAYOUT_VERSION = 1
+LAYOUT_FILES = ("pdf/proceedings.html", "pdf/conveners.html")
+STYLESHEET = "css/print.css"
 CACHE_DIR = "documents"
 # Photos are embedded at this resolution at most: sharp on paper, small in the mail.
 IMAGE_DPI = 200
@@ -206,7 +208,7 @@ def proceedings_context(meeting: Meeting) -> dict[str, Any]:
         "sections": sections,
         "initiatives": list(meeting.initiatives.prefetch_related("members")),
         "reflections": list(meeting.reflections.filter(is_visible=True)),
-        "stylesheet": f"{STATIC_PREFIX}css/print.css",
+        "stylesheet": f"{STATIC_PREFIX}{STYLESHEET}",
     }
 
 
@@ -253,9 +255,26 @@ def _cache_dir() -> Path:
     return path
 
 
+@functools.cache
+def layout_fingerprint() -> str:
+    """A short digest of the print templates, stylesheet and catalogues.
+
+    It is part of every cache key, so a deployment that changes how the document looks
+    or reads makes every meeting's documentation anew.
+    """
+    digest = hashlib.sha256()
+    paths = [Path(get_template(name).origin.name) for name in LAYOUT_FILES]
+    paths.append(_static_path(STYLESHEET))
+    for folder in settings.LOCALE_PATHS:
+        paths += sorted(Path(folder).glob("*/LC_MESSAGES/django.mo"))
+    for path in paths:
+        digest.update(path.read_bytes() if path and path.is_file() else b"-")
+    return digest.hexdigest()[:10]
+
+
 def cache_key(meeting: Meeting) -> str:
     """Name one version of the meeting's documentation: its id, revision and language."""
-    return f"meeting-{meeting.pk}-r{meeting.revision}-{meeting.language}-v{LAYOUT_VERSION}"
+    return f"meeting-{meeting.pk}-r{meeting.revision}-{meeting.language}-{layout_fingerprint()}"
 
 
 def cached_document(key: str, render: Callable[[], bytes], *, suffix: str = ".pdf") -> bytes:
