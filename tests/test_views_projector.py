@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sessions_app import realtime
 from sessions_app.board import build_board
 from sessions_app.models import Facilitator, Interest, Meeting, Participant, Topic
 
@@ -327,3 +330,42 @@ def test_board_reads_in_the_same_number_of_queries_however_many_topics(
 
     placed = sum(1 for row in board.rows for cell in row.cells if cell.card)
     assert placed + len(board.tray) == topics
+
+
+def _wall_of(topics: int) -> Meeting:
+    meeting = make_meeting(slots=6, rooms="ABCDE")
+    cells = [f"{room}{slot}" for slot in range(1, 7) for room in "ABCDE"]
+    for n in range(topics):
+        person = Participant.objects.create(meeting=meeting, name=f"P{n}")
+        topic = make_topic(
+            meeting, title=f"T{n}", convener=person, cell=cells[n] if n % 2 else None
+        )
+        Interest.objects.create(topic=topic, participant=person)
+    return meeting
+
+
+def test_projector_page_costs_the_same_queries_for_3_and_30_topics(client):
+    user = get_user_model().objects.create_user("staff", password="pw")
+    user.user_permissions.add(Permission.objects.get(codename="change_meeting"))
+    client.force_login(user)
+    counts = []
+    for topics in (3, 30):
+        meeting = _wall_of(topics)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("projector", args=[meeting.pk])).content.decode()
+        assert html.count('<article class="card') == topics
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_broadcast_render_costs_the_same_queries_for_3_and_30_topics():
+    counts = []
+    for topics in (3, 30):
+        meeting = _wall_of(topics)
+        with CaptureQueriesContext(connection) as queries:
+            html = realtime.render_fragments(meeting, [*realtime.SHARED_FRAGMENTS])
+        assert html.count('<article class="card') == topics
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
