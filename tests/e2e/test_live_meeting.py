@@ -144,8 +144,8 @@ def browser(server):
         browser.close()
 
 
-def join_by_code(browser, server: Server, code: str, name: str):
-    page = browser.new_context(**PHONE).new_page()
+def join_by_code(browser, server: Server, code: str, name: str, width: int = 390):
+    page = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 844}}).new_page()
     page.goto(f"{server.url}/join/")
     page.fill("input[name=code]", code.lower())
     page.click("button[type=submit]")
@@ -176,7 +176,7 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
     projector.evaluate("window.notReloaded = true")
 
     first = join_by_code(browser, server, code, "Ada Phone")
-    second = join_by_code(browser, server, code, "Bo Phone")
+    second = join_by_code(browser, server, code, "Bo Phone", width=360)
     for phone in (first, second):
         expect(phone.locator("#stage")).to_have_attribute("data-phase", "agenda")
         phone.evaluate("window.notReloaded = true")
@@ -242,6 +242,8 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
 
     for page in (projector, first, second):
         assert page.evaluate("window.notReloaded") is True
+    # One-handed on a 360 px phone: nothing sticks out sideways.
+    assert second.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server):
@@ -276,3 +278,32 @@ def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server)
     expect(phone.locator("#tray")).to_contain_text(title + " (ny)")
     expect(phone.locator("#mine")).to_contain_text(title + " (ny)")
     assert phone.evaluate("window.notReloaded") is True
+
+
+WALL_4_BY_6 = Path(__file__).with_name("make_wall_4x6.py")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_projector_shows_a_4_by_6_wall_without_scrolling(browser, server, size):
+    rows = server.query("SELECT id FROM sessions_app_meeting WHERE title = 'Fyra pass, sex rum'")
+    if rows:
+        meeting_id = rows[0][0]
+    else:
+        shell = [sys.executable, str(ROOT / "manage.py"), "shell", "-c", WALL_4_BY_6.read_text()]
+        done = subprocess.run(shell, env=server.env, cwd=ROOT, check=True, capture_output=True)
+        meeting_id = int(done.stdout.split()[-1])
+    width, height = size
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", FACILITATOR[0])
+    page.fill("input[name=password]", FACILITATOR[1])
+    page.click("form [type=submit]")
+    page.goto(f"{server.url}/meetings/{meeting_id}/projector/")
+    page.wait_for_selector(".connection.is-online")
+
+    assert page.locator("#grid .card").count() == 24
+    assert page.evaluate("document.documentElement.scrollHeight") <= height
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    last = page.locator("#cell-F4").bounding_box()
+    assert last["y"] + last["height"] <= height and last["x"] + last["width"] <= width
+    page.context.close()
