@@ -222,3 +222,16 @@ async def test_documentation_pdf_renders_while_the_meetings_sockets_stay_live(
     response = await response_task
     await socket.disconnect()
     assert response["body"] == b"%PDF-1.7 made while the socket was served"
+
+
+def test_documentation_pdf_refusal_says_why_in_the_meetings_language(
+    client, seed_meeting, stranger
+):
+    client.force_login(stranger)
+
+    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Inte tillåtet" in page
+    assert "Dokumentationen kan laddas ner här när träffen är avslutad." in page

@@ -14,6 +14,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import exports, pdf
@@ -32,7 +34,10 @@ def _downloadable(request: HttpRequest, pk: int) -> Meeting | HttpResponse:
         return meeting
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    raise PermissionDenied("The documentation can be downloaded once the meeting is closed.")
+    with translation.override(meeting.language):
+        raise PermissionDenied(
+            _("The documentation can be downloaded here once the meeting is closed.")
+        )
 
 
 def _attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
