@@ -369,3 +369,15 @@ def test_broadcast_render_costs_the_same_queries_for_3_and_30_topics():
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_meeting_page_links_its_facilitators_to_the_projector(facilitator_client, client, meeting):
+    projector_url = reverse("projector", args=[meeting.pk])
+
+    html = facilitator_client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+    facilitator_client.logout()
+    anonymous = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+
+    assert f'href="{projector_url}"' in html
+    assert f'href="{projector_url}"' not in anonymous
+    assert f'href="{reverse("join")}"' in anonymous
