@@ -311,6 +311,13 @@ def _forget_older_revisions(meeting: Meeting) -> None:
             old.unlink(missing_ok=True)
 
 
+def forget_documents(meeting_id: int) -> None:
+    """Remove every stored document of a meeting, such as after it is deleted."""
+    directory = Path(settings.MEDIA_ROOT) / CACHE_DIR
+    for path in directory.glob(f"meeting-{meeting_id}-r*"):
+        path.unlink(missing_ok=True)
+
+
 def proceedings_pdf(meeting: Meeting) -> bytes:
     """The documentation of this revision of the meeting, rendered at most once."""
     key = cache_key(meeting)

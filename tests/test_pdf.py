@@ -477,3 +477,18 @@ def test_pdf_reads_the_meeting_in_the_same_number_of_queries_however_large(
         Reflection.objects.create(meeting=larger, text=f"Reflektion {n}")
 
     assert queries_for(larger) == queries_for(small)
+
+
+def test_deleting_a_meeting_removes_its_stored_documents(
+    db, seed_document, django_capture_on_commit_callbacks
+):
+    meeting = import_document(Bundle(document=seed_document))
+    pdf.proceedings_pdf(Meeting.objects.get(pk=meeting.pk))
+    documents = Path(pdf.settings.MEDIA_ROOT) / "documents"
+    assert list(documents.glob(f"meeting-{meeting.pk}-*.pdf"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.topics.all().delete()
+        Meeting.objects.get(pk=meeting.pk).delete()
+
+    assert not list(documents.glob(f"meeting-{meeting.pk}-*"))
