@@ -27,6 +27,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils._os import safe_join
@@ -61,33 +63,36 @@ class DocumentFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         self.requested.append(url)
-        path = self._local_path(url)
-        if path is None:
+        found = self._read(url)
+        if found is None:
             self.refused.append(url)
             raise ValueError(f"the documentation may not fetch {url}")
-        mime_type, _ = mimetypes.guess_type(path.name)
+        name, body = found
+        mime_type, _ = mimetypes.guess_type(name)
         return URLFetcherResponse(
-            url,
-            body=path.read_bytes(),
-            headers={"Content-Type": mime_type or "application/octet-stream"},
+            url, body=body, headers={"Content-Type": mime_type or "application/octet-stream"}
         )
 
-    def _local_path(self, url: str) -> Path | None:
+    def _read(self, url: str) -> tuple[str, bytes] | None:
+        """The file's name and bytes if the document may embed it, else None."""
         parts = urlsplit(url)
         if parts.query or parts.fragment:
             return None
         clean = f"{parts.scheme}://{parts.netloc}{parts.path}"
         if clean.startswith(STATIC_PREFIX):
-            return _static_path(unquote(clean.removeprefix(STATIC_PREFIX)))
+            path = _static_path(unquote(clean.removeprefix(STATIC_PREFIX)))
+            return None if path is None else (path.name, path.read_bytes())
         if clean.startswith(MEDIA_PREFIX):
             name = unquote(clean.removeprefix(MEDIA_PREFIX))
+            # Only the names the meeting's own photos have in the database, read through
+            # the storage they were saved to.
             if name not in self.photo_names:
                 return None
             try:
-                path = Path(safe_join(settings.MEDIA_ROOT, name))
-            except ValueError:
+                with default_storage.open(name, "rb") as handle:
+                    return name, handle.read()
+            except (OSError, SuspiciousFileOperation):
                 return None
-            return path if path.is_file() else None
         return None
 
 
