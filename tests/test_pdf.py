@@ -492,3 +492,24 @@ def test_deleting_a_meeting_removes_its_stored_documents(
         Meeting.objects.get(pk=meeting.pk).delete()
 
     assert not list(documents.glob(f"meeting-{meeting.pk}-*"))
+
+
+def test_pdf_tables_never_split_a_row_across_pages(seed_meeting):
+    filler = "och så vidare med fler ord som fyller raden " * 6
+    for n in range(40):
+        Initiative.objects.create(
+            meeting=seed_meeting,
+            who=f"Person {n}",
+            what=f"Början{n} {filler} Slutet{n}",
+            levels="G",
+        )
+
+    pages = page_texts(pdf.render_proceedings(Meeting.objects.get(pk=seed_meeting.pk)))
+
+    plan_pages = [page for page in pages if "Början" in page]
+    assert len(plan_pages) > 1
+    for n in range(40):
+        holding = [i for i, page in enumerate(pages) if f"Början{n} " in page]
+        assert len(holding) == 1
+        assert f"Slutet{n}" in pages[holding[0]]
+    assert all(page.count("Vem Vad Nivå När Vem är med?") == 1 for page in plan_pages)
