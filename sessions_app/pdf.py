@@ -32,6 +32,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils._os import safe_join
+from django.utils.crypto import salted_hmac
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
@@ -278,8 +279,15 @@ def layout_fingerprint() -> str:
 
 
 def cache_key(meeting: Meeting) -> str:
-    """Name one version of the meeting's documentation: its id, revision and language."""
-    return f"meeting-{meeting.pk}-r{meeting.revision}-{meeting.language}-{layout_fingerprint()}"
+    """Name one version of the meeting's documentation: its id, revision and language.
+
+    The stored file sits under MEDIA_ROOT, which a proxy may serve; the keyed digest at
+    the end makes its name impossible to guess, so the file cannot be fetched around
+    the download view's permission check.
+    """
+    name = f"meeting-{meeting.pk}-r{meeting.revision}-{meeting.language}-{layout_fingerprint()}"
+    secret = salted_hmac("sessions_app.pdf.cache_key", name, algorithm="sha256").hexdigest()[:20]
+    return f"{name}-{secret}"
 
 
 def cached_document(key: str, render: Callable[[], bytes], *, suffix: str = ".pdf") -> bytes:
@@ -308,11 +316,16 @@ def cached_document(key: str, render: Callable[[], bytes], *, suffix: str = ".pd
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-def _forget_older_revisions(meeting: Meeting) -> None:
+def _forget_older_versions(meeting: Meeting, *, keep: str) -> None:
+    """Remove the meeting's documents of earlier revisions, or of an earlier layout."""
     pattern = re.compile(rf"^meeting-{meeting.pk}-r(\d+)-")
     for old in _cache_dir().glob(f"meeting-{meeting.pk}-r*"):
         found = pattern.match(old.name)
-        if found and int(found[1]) < meeting.revision:
+        if found is None or old.name.startswith(f"{keep}."):
+            continue
+        revision = int(found[1])
+        # A later revision may be rendering in another thread right now: leave it be.
+        if revision <= meeting.revision:
             old.unlink(missing_ok=True)
 
 
@@ -327,5 +340,5 @@ def proceedings_pdf(meeting: Meeting) -> bytes:
     """The documentation of this revision of the meeting, rendered at most once."""
     key = cache_key(meeting)
     data = cached_document(key, lambda: render_proceedings(meeting))
-    _forget_older_revisions(meeting)
+    _forget_older_versions(meeting, keep=key)
     return data

@@ -513,3 +513,15 @@ def test_pdf_tables_never_split_a_row_across_pages(seed_meeting):
         assert len(holding) == 1
         assert f"Slutet{n}" in pages[holding[0]]
     assert all(page.count("Vem Vad Nivå När Vem är med?") == 1 for page in plan_pages)
+
+
+def test_stored_documents_have_names_no_one_can_guess(seed_meeting, settings):
+    meeting = Meeting.objects.get(pk=seed_meeting.pk)
+    name = pdf.cache_key(meeting)
+
+    settings.SECRET_KEY = "another-secret"
+    other = pdf.cache_key(meeting)
+
+    assert name.startswith(f"meeting-{meeting.pk}-r{meeting.revision}-sv-")
+    assert len(name.rsplit("-", 1)[1]) == 20
+    assert other != name
