@@ -95,8 +95,9 @@ def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
     topic.save(update_fields=["slot", "room", "status", "updated_at"])
 
 
-def _changed(meeting: Meeting) -> None:
-    realtime.announce_agenda(meeting)
+def _changed(meeting: Meeting, *slot_ids: int | None) -> None:
+    """Announce the rows of the wall that changed, by slot id; None stands for the tray."""
+    realtime.announce_agenda(meeting, slot_ids=slot_ids)
 
 
 @transaction.atomic
@@ -108,7 +109,7 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
     _require_empty(slot, room)
     _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
     _put(topic, slot, room)
-    _changed(meeting)
+    _changed(meeting, None, slot.pk)
     return topic
 
 
@@ -120,8 +121,9 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     slot, room = _cell(meeting, slot_id, room_id)
     _require_empty(slot, room, ignoring=[topic.pk])
     _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
+    before = topic.slot_id
     _put(topic, slot, room)
-    _changed(meeting)
+    _changed(meeting, before, slot.pk)
     return topic
 
 
@@ -145,7 +147,7 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     _put(first, None, None)
     _put(second, *first_cell)
     _put(first, *second_cell)
-    _changed(meeting)
+    _changed(meeting, *(cell[0].pk if cell[0] else None for cell in (first_cell, second_cell)))
     return first, second
 
 
@@ -154,8 +156,9 @@ def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     """Take a topic off the wall and back into the tray."""
     meeting = _lock_meeting(meeting)
     topic = _topic(meeting, topic_id, allowed=[Status.PLACED])
+    before = topic.slot_id
     _put(topic, None, None)
-    _changed(meeting)
+    _changed(meeting, before, None)
     return topic
 
 
@@ -169,6 +172,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     target = _topic(meeting, into_id, allowed=[Status.RAISED, Status.PLACED])
     if target.slot is not None:
         _require_conveners_free(conveners_of(source), target.slot, ignoring=[source.pk, target.pk])
+    before = source.slot_id
     source.slot = source.room = None
     source.status = Status.MERGED
     source.merged_into = target
@@ -180,7 +184,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
         topic=target
     )
     Interest.objects.filter(topic=source).delete()
-    _changed(meeting)
+    _changed(meeting, before, target.slot_id)
     return target
 
 
@@ -191,10 +195,12 @@ def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     topic = _topic(
         meeting, topic_id, allowed=[Status.DRAFT, Status.SHARED, Status.RAISED, Status.PLACED]
     )
+    before, was_on_wall = topic.slot_id, topic.is_on_wall
     topic.slot = topic.room = None
     topic.status = Status.WITHDRAWN
     topic.save(update_fields=["slot", "room", "status", "updated_at"])
-    _changed(meeting)
+    if was_on_wall:
+        _changed(meeting, before)
     return topic
 
 

@@ -24,10 +24,16 @@ logger = logging.getLogger(__name__)
 
 # Fragment name → the template partial that renders it. Shared fragments go to the
 # meeting's group (projectors and phones alike); the others only to facilitators.
+# "row:<slot id>" and "card:<topic id>" name one row of the grid or one topic's card,
+# so that a change sends only what it changed.
 SHARED_FRAGMENTS = {
     "stage": "sessions_app/live.html#stage",
     "grid": "sessions_app/live.html#grid",
     "tray": "sessions_app/live.html#tray",
+}
+PART_FRAGMENTS = {
+    "row": "sessions_app/live.html#row",
+    "card": "sessions_app/live.html#card",
 }
 FACILITATOR_FRAGMENTS = {
     "phase_control": "sessions_app/projector.html#phase_control",
@@ -51,13 +57,13 @@ def fragment_context(meeting: Meeting, names: Iterable[str]) -> dict:
     """Everything the named fragments need, read once for all of them."""
     from .board import build_board
 
-    names = set(names)
+    kinds = {name.split(":")[0] for name in names}
     context: dict = {"meeting": meeting, "phases": Meeting.Phase.choices}
-    if names & {"grid", "tray"}:
+    if kinds & {"grid", "tray", "row", "card"}:
         context["board"] = build_board(meeting)
-    if "stage" in names:
+    if "stage" in kinds:
         context["facilitators"] = list(meeting.facilitators.all())
-    if "moderation" in names:
+    if "moderation" in kinds:
         by_status = dict(
             meeting.topics.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
         )
@@ -71,13 +77,36 @@ def fragment_context(meeting: Meeting, names: Iterable[str]) -> dict:
     return context
 
 
+def _render_part(kind: str, key: str, context: dict) -> str:
+    """One row of the grid or one card, found on the board; nothing if it is gone."""
+    board = context["board"]
+    if kind == "row":
+        rows = [row for row in board.rows if str(row.slot.pk) == key]
+        return "".join(
+            render_to_string(PART_FRAGMENTS["row"], context | {"row": row}) for row in rows
+        )
+    cards = [cell.card for row in board.rows for cell in row.cells if cell.card] + board.tray
+    return "".join(
+        render_to_string(PART_FRAGMENTS["card"], context | {"card": card, "card_oob": True})
+        for card in cards
+        if str(card.topic.pk) == key
+    )
+
+
 def render_fragments(meeting: Meeting, names: Iterable[str], **extra) -> str:
     """Render the named fragments once each, in the meeting's language, as one text."""
-    names = list(names)
+    names = list(dict.fromkeys(names))
     templates = {**SHARED_FRAGMENTS, **FACILITATOR_FRAGMENTS}
     with translation.override(meeting.language):
         context = fragment_context(meeting, names) | extra
-        return "".join(render_to_string(templates[name], context) for name in names)
+        parts = []
+        for name in names:
+            kind, _, key = name.partition(":")
+            if kind in PART_FRAGMENTS:
+                parts.append(_render_part(kind, key, context))
+            else:
+                parts.append(render_to_string(templates[name], context))
+        return "".join(parts)
 
 
 def current_state(meeting: Meeting, *, facilitator: bool) -> str:
@@ -116,9 +145,38 @@ def announce(
     )
 
 
-def announce_agenda(meeting: Meeting) -> None:
-    """The wall or its tray changed: everyone gets the new grid and tray."""
-    announce(meeting.pk, shared=AGENDA, facilitators=["moderation"])
+def agenda_fragments(slot_ids: Iterable[int | None] | None) -> list[str]:
+    """The fragments to send when these rows changed (None: the tray; no ids: all)."""
+    if slot_ids is None:
+        return [*AGENDA]
+    slot_ids = list(dict.fromkeys(slot_ids))
+    names = [f"row:{pk}" for pk in slot_ids if pk is not None]
+    if None in slot_ids:
+        names.append("tray")
+    return names
+
+
+def announce_agenda(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
+    """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
+
+    A whole row, not a single cell, because a move can start or end a convener's clash
+    with another cell of the same slot.
+    """
+    announce(meeting.pk, shared=agenda_fragments(slot_ids), facilitators=["moderation"])
+
+
+def announce_card(topic: Topic) -> None:
+    """Only the topic's card changed, such as its interest count: send that card."""
+    announce(topic.meeting_id, shared=[f"card:{topic.pk}"])
+
+
+def announce_topic(topic: Topic) -> None:
+    """A topic's title or conveners changed: its card, or its row if it is on the wall."""
+    if topic.slot_id is None:
+        announce_card(topic)
+    else:
+        # The whole row, since a new co-convener can clash with another cell of the slot.
+        announce(topic.meeting_id, shared=[f"row:{topic.slot_id}"])
 
 
 def announce_phase(meeting: Meeting) -> None:

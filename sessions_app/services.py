@@ -107,8 +107,8 @@ def edit_topic(
     topic.title = _clean_title(title)
     topic.description = _clean_description(description)
     topic.save(update_fields=["title", "description", "updated_at"])
-    if topic.status == Status.RAISED:
-        realtime.announce_agenda(topic.meeting)
+    if topic.is_on_wall:
+        realtime.announce_topic(topic)
     return topic
 
 
@@ -147,8 +147,8 @@ def cosign_topic(*, participant: Participant, topic_id: int) -> Topic:
         )
     topic.partner_signed = True
     topic.save(update_fields=["partner_signed", "updated_at"])
-    if topic.status == Status.RAISED:
-        realtime.announce_agenda(topic.meeting)
+    if topic.is_on_wall:
+        realtime.announce_topic(topic)
     return topic
 
 
@@ -159,7 +159,7 @@ def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
     topic = _own_topic(participant, topic_id, allowed=(Status.DRAFT, Status.SHARED))
     topic.status = Status.RAISED
     topic.save(update_fields=["status", "updated_at"])
-    realtime.announce_agenda(topic.meeting)
+    realtime.announce_agenda(topic.meeting, slot_ids=[None])
     return topic
 
 
@@ -186,7 +186,7 @@ def toggle_interest(*, participant: Participant, topic_id: int) -> bool:
     deleted, _counts = Interest.objects.filter(topic=topic, participant=participant).delete()
     if not deleted:
         Interest.objects.create(topic=topic, participant=participant)
-    realtime.announce_agenda(participant.meeting)
+    realtime.announce_card(topic)
     return not deleted
 
 

@@ -131,7 +131,9 @@ async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meetin
 
     for communicator in (projector, phone):
         message = await communicator.receive_from()
-        assert 'id="grid"' in message and 'id="tray"' in message
+        # Only what changed: the row of slot 2 and the tray, not the whole grid.
+        assert f'id="slot-{cell["slot_id"]}"' in message and 'id="tray"' in message
+        assert 'id="grid"' not in message and message.count('class="slot-row"') == 1
         cell_html = message.split('id="cell-B2"', 1)[1].split("</td>", 1)[0]
         assert "Freight" in cell_html
     assert await elsewhere.receive_nothing(timeout=0.2)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sessions_app import realtime, services
+from sessions_app import agenda, realtime, services
 from sessions_app.models import Interest, Meeting, Participant, Topic
 from sessions_app.services import ParticipationError
 
-from .conftest import make_meeting, make_topic
+from .conftest import cell_of, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,34 @@ def test_broadcast_renders_in_the_meeting_language(meeting, sent):
     realtime.broadcast(meeting.pk, shared=["stage"])
 
     assert "Open Space: four principles" in sent[0][1]
+
+
+def test_toggle_interest_sends_only_that_topic_card(
+    ann, meeting, sent, django_capture_on_commit_callbacks
+):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Ports", cell="B1")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.toggle_interest(participant=ann, topic_id=topic.pk)
+
+    [(group, html)] = sent
+    assert group == realtime.meeting_group(meeting.pk)
+    assert html.lstrip().startswith(
+        f'<article class="card" id="topic-{topic.pk}" hx-swap-oob="true"'
+    )
+    assert "1 wants to join" in html and "Ports" not in html
+
+
+def test_moving_a_topic_sends_its_old_and_new_rows_only(
+    meeting, sent, django_capture_on_commit_callbacks
+):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agenda.move_topic(meeting=meeting, topic_id=topic.pk, **cell_of(meeting, "B3"))
+
+    shared = dict(sent)[realtime.meeting_group(meeting.pk)]
+    slots = {slot.number: slot.pk for slot in meeting.slots.all()}
+    assert f'id="slot-{slots[1]}"' in shared and f'id="slot-{slots[3]}"' in shared
+    assert f'id="slot-{slots[2]}"' not in shared and 'id="tray"' not in shared

@@ -199,6 +199,15 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
     expect(second.locator("#cell-C3 .card")).not_to_have_class(re.compile(r"\bis-mine\b"))
     assert server.query(f"{CELL_OF} WHERE t.title = ?", title) == [("placed", "C", 3)]
 
+    # The other phone wants to join it: the count changes everywhere, the mark only there.
+    second.locator("#cell-C3 .interest-toggle").click()
+    expect(second.locator("#cell-C3 .interest-toggle")).to_have_attribute("aria-pressed", "true")
+    for page in (projector, first):
+        expect(page.locator("#cell-C3 .interest-count")).to_have_attribute(
+            "data-count", "1", timeout=LIVE_TIMEOUT_MS
+        )
+    expect(first.locator("#cell-C3 .interest-toggle")).to_have_attribute("aria-pressed", "false")
+
     # By keyboard alone: a second topic of the same convener cannot go into slot 3 too;
     # the refusal shows next to the board and nothing changes.
     other = "Vem bjuder vi in nästa gång?"
