@@ -33,11 +33,14 @@ def _access(scope: dict, meeting_id: int) -> Access | None:
     if meeting is None:
         return None
     facilitator = can_facilitate(scope["user"], meeting)
-    if not facilitator and participant_for(scope["session"], meeting) is None:
+    participant = participant_for(scope["session"], meeting)
+    if not facilitator and participant is None:
         return None
     groups = [realtime.meeting_group(meeting.pk)]
     if facilitator:
         groups.append(realtime.facilitators_group(meeting.pk))
+    if participant is not None:
+        groups.append(realtime.participant_group(participant.pk))
     return Access(groups, realtime.current_state(meeting, facilitator=facilitator))
 
 

@@ -16,7 +16,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 
 from .models import Meeting, Topic
 
@@ -51,6 +53,11 @@ def meeting_group(meeting_id: int) -> str:
 def facilitators_group(meeting_id: int) -> str:
     """The pages of a meeting's facilitators, for what participants do not see."""
     return f"meeting-{meeting_id}-facilitators"
+
+
+def participant_group(participant_id: int) -> str:
+    """The open pages of one participant, told when their own topics change."""
+    return f"participant-{participant_id}"
 
 
 def fragment_context(meeting: Meeting, names: Iterable[str]) -> dict:
@@ -163,6 +170,25 @@ def announce_agenda(meeting: Meeting, *, slot_ids: Iterable[int | None] | None =
     with another cell of the same slot.
     """
     announce(meeting.pk, shared=agenda_fragments(slot_ids), facilitators=["moderation"])
+
+
+def nudge(participant_ids: Iterable[int | None], *, join_code: str) -> None:
+    """After commit, tell these participants' phones to fetch their own topics again.
+
+    What is personal is never broadcast: the phone asks for it over HTTP, as itself.
+    """
+    url = reverse("phone", args=[join_code]) + "?part=mine"
+    html = format_html(
+        '<div id="nudge" hx-swap-oob="true" hx-get="{}" hx-trigger="load" hx-swap="none"></div>',
+        url,
+    )
+    groups = [participant_group(pk) for pk in dict.fromkeys(participant_ids) if pk is not None]
+
+    def send() -> None:
+        for group in groups:
+            send_to_group(group, html)
+
+    transaction.on_commit(send, robust=True)
 
 
 def announce_card(topic: Topic) -> None:

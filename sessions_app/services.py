@@ -121,12 +121,14 @@ def share_topic(*, participant: Participant, topic_id: int, partner_id: int) -> 
         raise ParticipationError(_("Choose a partner who takes part in this meeting."))
     if partner.pk == participant.pk:
         raise ParticipationError(_("Choose someone else as your partner."))
-    if topic.partner_id != partner.pk:
+    earlier = topic.partner_id
+    if earlier != partner.pk:
         topic.partner_signed = False
     topic.partner = partner
     topic.status = Status.SHARED
     topic.save(update_fields=["partner", "partner_signed", "status", "updated_at"])
     realtime.announce_moderation(topic.meeting)
+    realtime.nudge([partner.pk, earlier], join_code=topic.meeting.join_code)
     return topic
 
 
@@ -147,6 +149,7 @@ def cosign_topic(*, participant: Participant, topic_id: int) -> Topic:
         )
     topic.partner_signed = True
     topic.save(update_fields=["partner_signed", "updated_at"])
+    realtime.nudge([topic.convener_id], join_code=participant.meeting.join_code)
     if topic.is_on_wall:
         realtime.announce_topic(topic)
     return topic

@@ -240,3 +240,26 @@ async def test_socket_closes_on_a_message_it_does_not_know(meeting, phone_cookie
     await phone.send_to(text_data=text)
 
     assert await phone.receive_output() == {"type": "websocket.close", "code": 4400}
+
+
+async def test_sharing_a_draft_nudges_only_the_partner_to_fetch_their_topics(meeting, phone_cookie):
+    ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
+    bo = await database_sync_to_async(Participant.objects.create)(meeting=meeting, name="Bo")
+    cy = await database_sync_to_async(Participant.objects.create)(meeting=meeting, name="Cy")
+    draft = await database_sync_to_async(services.create_draft)(participant=ann, title="Pairs")
+    partner = socket(meeting, await database_sync_to_async(participant_cookie)(bo))
+    bystander = socket(meeting, await database_sync_to_async(participant_cookie)(cy))
+    for communicator in (partner, bystander):
+        await communicator.connect(timeout=10)
+        await communicator.receive_from()
+
+    await database_sync_to_async(services.share_topic)(
+        participant=ann, topic_id=draft.pk, partner_id=bo.pk
+    )
+
+    message = await partner.receive_from()
+    assert 'id="nudge"' in message and f"/m/{meeting.join_code}/?part=mine" in message
+    assert "Pairs" not in message  # the draft itself is fetched by the partner, as themself
+    assert await bystander.receive_nothing(timeout=0.2)
+    for communicator in (partner, bystander):
+        await communicator.disconnect()

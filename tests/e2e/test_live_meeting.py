@@ -181,6 +181,22 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
         expect(phone.locator("#stage")).to_have_attribute("data-phase", "agenda")
         phone.evaluate("window.notReloaded = true")
 
+    # The pair step: Ada shares a draft with Bo, whose phone shows it at once; Bo co-signs.
+    pair = "Hur delar vi på lastcyklar?"
+    first.fill("#new-title", pair)
+    first.click(".propose [type=submit]")
+    first.locator(".my-topic", has_text=pair).locator("select").select_option(
+        label="Bo Phone, Umeå kommun"
+    )
+    first.locator(".my-topic", has_text=pair).locator(".share [type=submit]").click()
+    shared = second.locator(".shared-topic", has_text=pair)
+    expect(shared).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    shared.locator("form[action$='/cosign/'] button").click()
+    expect(first.locator(".my-topic", has_text=pair)).to_contain_text("✓", timeout=LIVE_TIMEOUT_MS)
+    assert server.query(
+        "SELECT status, partner_signed FROM sessions_app_topic WHERE title = ?", pair
+    ) == [("shared", 1)]
+
     # A phone proposes a topic and raises it; it reaches the projector's tray.
     title = "Hur får vi med fler unga i omställningen?"
     first.fill("#new-title", title)
