@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from sessions_app import agenda
 from sessions_app.agenda import AgendaError
@@ -31,7 +32,9 @@ def run_together(*calls) -> list[str]:
     def worker(index: int, call) -> None:
         try:
             barrier.wait(timeout=10)
-            call()
+            # Translation is per thread: read the refusal in English, as the other tests do.
+            with translation.override("en"):
+                call()
             outcomes[index] = "placed"
         except AgendaError as exc:
             outcomes[index] = f"refused: {exc}"
