@@ -23,12 +23,13 @@ CLOSE_TOO_BIG = 1009
 
 @dataclass(frozen=True)
 class Access:
+    meeting: Meeting
+    facilitator: bool
     groups: list[str]
-    state: str
 
 
 def _access(scope: dict, meeting_id: int) -> Access | None:
-    """Who may listen to the meeting, and what they see first; None if nobody we know."""
+    """Which of the meeting's groups this socket may join; None if nobody we know."""
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return None
@@ -41,7 +42,7 @@ def _access(scope: dict, meeting_id: int) -> Access | None:
         groups.append(realtime.facilitators_group(meeting.pk))
     if participant is not None:
         groups.append(realtime.participant_group(participant.pk))
-    return Access(groups, realtime.current_state(meeting, facilitator=facilitator))
+    return Access(meeting, facilitator, groups)
 
 
 class MeetingConsumer(AsyncWebsocketConsumer):
@@ -61,7 +62,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.groups_joined = access.groups
         await self.accept()
         # Sent on every (re)connect: htmx drops what was broadcast while the socket was down.
-        await self.send(text_data=access.state)
+        # Read after joining the groups, so that no change falls between the two.
+        state = await database_sync_to_async(realtime.current_state)(
+            access.meeting, facilitator=access.facilitator
+        )
+        await self.send(text_data=state)
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
