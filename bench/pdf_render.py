@@ -79,6 +79,31 @@ def add_photo_reports(meeting: Meeting) -> None:
             photo.save()
 
 
+def loop_lag(meeting: Meeting | None) -> list[float]:
+    """How late an event loop's 10 ms timer fires, while a PDF renders in a thread or not.
+
+    This is what a Daphne process serving websockets feels while a sync download view
+    lays out a PDF in its worker thread: WeasyPrint is Python, so it shares the GIL.
+    """
+    import asyncio
+
+    async def measure() -> list[float]:
+        done = threading.Event()
+        if meeting is not None:
+            worker = threading.Thread(target=lambda: (pdf.render_proceedings(meeting), done.set()))
+            worker.start()
+        else:
+            threading.Timer(0.8, done.set).start()
+        lags = []
+        while not done.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append(time.perf_counter() - started - 0.01)
+        return lags
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     document = __import__("json").loads(SEED.read_text(encoding="utf-8"))
@@ -114,6 +139,8 @@ def main() -> None:
     ten = time.perf_counter() - started
     pdf.render_proceedings = real
 
+    lag_idle, lag_rendering = loop_lag(None), loop_lag(fresh(meeting))
+
     add_photo_reports(meeting)
     with_photos = [timed(lambda: pdf.render_proceedings(fresh(meeting))) for _ in range(3)]
     photo_size = len(pdf.render_proceedings(fresh(meeting)))
@@ -127,6 +154,10 @@ def main() -> None:
     print(
         f"ten simultaneous downloads of a new revision: {ten * 1000:.0f} ms, "
         f"{len(renders)} render(s)"
+    )
+    print(summary("event-loop timer lateness, idle", lag_idle))
+    print(
+        summary("event-loop timer lateness, while the seed PDF renders in a thread", lag_rendering)
     )
     print(
         summary("seed + 8 reports with 2 photos of 1600×1200 each, cold render", with_photos)
