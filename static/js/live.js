@@ -3,6 +3,9 @@
 (function () {
   "use strict";
 
+  let online = false;
+  let lastSocket = null; // the socket to revive when the phone is back
+
   function me() {
     const el = document.getElementById("me");
     if (!el) return null;
@@ -45,12 +48,25 @@
     });
   }
 
-  function setOnline(online) {
+  function setOnline(isOnline) {
+    online = isOnline;
     document.querySelectorAll("[data-connection]").forEach(function (el) {
-      el.classList.toggle("is-online", online);
+      el.classList.toggle("is-online", isOnline);
     });
-    document.body.classList.toggle("is-offline", !online);
+    document.body.classList.toggle("is-offline", !isOnline);
   }
+
+  // After a long time offline, htmx waits up to a minute between attempts. When the
+  // phone is back on the network or back in the hand, try at once instead.
+  function reconnectNow() {
+    if (!online && lastSocket && document.visibilityState === "visible") {
+      const socket = lastSocket;
+      lastSocket = null;
+      socket.reconnect();
+    }
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", reconnectNow);
 
   function refresh() {
     markPersonal();
@@ -64,6 +80,7 @@
   // phone (its own topics) is fetched again after a reconnect.
   function onOpen(event) {
     setOnline(true);
+    lastSocket = null;
     opened += 1;
     const shell = event.target.closest ? event.target.closest("[data-mine-url]") : null;
     if (opened > 1 && shell) {
@@ -79,6 +96,7 @@
     const detail = event.detail || {};
     const code = detail.event ? detail.event.code : 0;
     const socket = detail.socketWrapper;
+    if (code !== 4403) lastSocket = socket;
     if (code === 4403) {
       window.setTimeout(function () { window.location.reload(); }, 2000);
     } else if ((code === 1000 || code === 1001) && socket && document.body.contains(event.target)) {
