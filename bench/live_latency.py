@@ -149,8 +149,16 @@ def main() -> None:
     ports = [free_port() for _ in range(args.servers)]
     servers = [
         subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "openspace.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "openspace.asgi:application",
+            ],
             cwd=ROOT,
             env={**os.environ, **environment},
             stdout=subprocess.DEVNULL,
