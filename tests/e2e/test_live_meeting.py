@@ -332,3 +332,46 @@ def test_projector_shows_a_4_by_6_wall_without_scrolling(browser, server, size):
     last = page.locator("#cell-F4").bounding_box()
     assert last["y"] + last["height"] <= height and last["x"] + last["width"] <= width
     page.context.close()
+
+
+def test_projector_toolbar_merges_unplaces_and_withdraws(browser, server):
+    from playwright.sync_api import expect
+
+    script = Path(__file__).with_name("make_toolbar_meeting.py").read_text()
+    shell = [sys.executable, str(ROOT / "manage.py"), "shell", "-c", script]
+    done = subprocess.run(shell, env=server.env, cwd=ROOT, check=True, capture_output=True)
+    meeting_id = int(done.stdout.split()[-1])
+    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Withdraw this topic?"
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", FACILITATOR[0])
+    page.fill("input[name=password]", FACILITATOR[1])
+    page.click("form [type=submit]")
+    page.goto(f"{server.url}/meetings/{meeting_id}/projector/")
+    page.wait_for_selector(".connection.is-online")
+
+    def status(title: str) -> str:
+        return server.query(
+            "SELECT status FROM sessions_app_topic WHERE title = ? AND meeting_id = ?",
+            title,
+            meeting_id,
+        )[0][0]
+
+    # Merge "Cargo" into "Freight": select it, choose Merge, then the other topic.
+    page.locator("#tray .card", has_text="Cargo").click()
+    page.click("[data-board-command=merge]")
+    page.locator("#cell-A1 .card").click()
+    expect(page.locator("#board-message")).to_contain_text("Merged into “Freight”.")
+    expect(page.locator("#cell-A1")).to_contain_text("+ Cargo")
+    assert status("Cargo") == "merged"
+
+    # Back to the tray by the toolbar, then withdraw another one.
+    page.locator("#cell-A1 .card").click()
+    page.click("[data-board-command=unplace]")
+    expect(page.locator("#tray")).to_contain_text("Freight")
+    assert status("Freight") == "raised"
+    page.locator("#tray .card", has_text="Gone").click()
+    page.click("[data-board-command=withdraw]")
+    expect(page.locator("#tray")).not_to_contain_text("Gone")
+    assert status("Gone") == "withdrawn"
+    page.context.close()
