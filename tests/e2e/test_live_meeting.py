@@ -310,6 +310,8 @@ WALL_4_BY_6 = Path(__file__).with_name("make_wall_4x6.py")
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
 def test_projector_shows_a_4_by_6_wall_without_scrolling(browser, server, size):
+    from playwright.sync_api import expect
+
     rows = server.query("SELECT id FROM sessions_app_meeting WHERE title = 'Fyra pass, sex rum'")
     if rows:
         meeting_id = rows[0][0]
@@ -329,8 +331,9 @@ def test_projector_shows_a_4_by_6_wall_without_scrolling(browser, server, size):
     assert page.locator("#grid .card").count() == 24
     assert page.evaluate("document.documentElement.scrollHeight") <= height
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    last = page.locator("#cell-F4").bounding_box()
-    assert last["y"] + last["height"] <= height and last["x"] + last["width"] <= width
+    # Retried: the state sent on connect may still be replacing the grid.
+    for code in ("A1", "F1", "A4", "F4"):
+        expect(page.locator(f"#cell-{code}")).to_be_in_viewport(ratio=1)
     page.context.close()
 
 
