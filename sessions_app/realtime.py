@@ -8,7 +8,6 @@ the page's own identity, so the shared text never depends on who receives it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
@@ -21,8 +20,6 @@ from django.utils import translation
 from django.utils.html import format_html
 
 from .models import Meeting, Topic
-
-logger = logging.getLogger(__name__)
 
 # Fragment name → the template partial that renders it. Shared fragments go to the
 # meeting's group (projectors and phones alike); the others only to facilitators.
@@ -62,6 +59,7 @@ def participant_group(participant_id: int) -> str:
 
 def fragment_context(meeting: Meeting, names: Iterable[str]) -> dict:
     """Everything the named fragments need, read once for all of them."""
+    # Imported here: board reads the agenda, whose writes announce through this module.
     from .board import build_board
 
     kinds = {name.split(":")[0] for name in names}
@@ -153,10 +151,13 @@ def announce(
 
 
 def agenda_fragments(slot_ids: Iterable[int | None] | None) -> list[str]:
-    """The fragments to send when these rows changed (None: the tray; no ids: all)."""
-    if slot_ids is None:
+    """The fragments to send when these rows changed; an id of None stands for the tray.
+
+    Without ids, the whole grid and the tray go out.
+    """
+    slot_ids = list(dict.fromkeys(slot_ids or ()))
+    if not slot_ids:
         return [*AGENDA]
-    slot_ids = list(dict.fromkeys(slot_ids))
     names = [f"row:{pk}" for pk in slot_ids if pk is not None]
     if None in slot_ids:
         names.append("tray")
