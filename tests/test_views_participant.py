@@ -300,3 +300,12 @@ def test_phone_pages_speak_the_meeting_language(phone, meeting):
     html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
 
     assert "Dina ämnen" in html and "Spara som privat utkast" in html
+
+
+def test_topic_create_without_htmx_shows_a_refusal_on_the_whole_page(phone, meeting):
+    response = phone.post(reverse("phone_topic_create", args=[meeting.join_code]), {"title": ""})
+
+    html = response.content.decode()
+    assert "Give the topic a title." in html
+    assert 'id="grid"' in html  # the whole page, not only the section
+    assert not Topic.objects.exists()

@@ -121,22 +121,29 @@ def mine_context(participant: Participant, **extra) -> dict:
 
 @participant_view
 def phone(request: HttpRequest, participant: Participant) -> HttpResponse:
-    meeting = participant.meeting
     if request.htmx and request.GET.get("part") == "mine":
-        # Asked again after a reconnect: one's own topics may have moved meanwhile.
+        # Asked for after a reconnect or a nudge: one's own topics may have changed.
         return render(request, "sessions_app/phone.html#mine", mine_context(participant))
+    return _phone_page(request, participant)
+
+
+def _phone_page(request: HttpRequest, participant: Participant, **extra) -> HttpResponse:
+    meeting = participant.meeting
     context = realtime.fragment_context(meeting, realtime.SHARED_FRAGMENTS) | mine_context(
-        participant
+        participant, **extra
     )
     context["socket_path"] = realtime.socket_path(meeting.pk)
-    return render(request, "sessions_app/phone.html", context)
+    status = 422 if extra.get("error") else 200
+    return render(request, "sessions_app/phone.html", context, status=status)
 
 
 def _after_write(
     request: HttpRequest, participant: Participant, *, error: str = "", **extra
 ) -> HttpResponse:
-    """Answer a phone's write: its own section for htmx, else back to the page."""
-    if not request.htmx and not error:
+    """Answer a phone's write: its own section for htmx, else the page (or back to it)."""
+    if not request.htmx:
+        if error:
+            return _phone_page(request, participant, error=error, **extra)
         return redirect("phone", code=participant.meeting.join_code)
     return render(
         request,
