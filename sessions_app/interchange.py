@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
@@ -47,7 +48,8 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
 MAX_BUNDLE_BYTES = 500 * 1024 * 1024
 MAX_BUNDLE_ENTRIES = 2000
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Phone cameras write JPEGs with multi-picture data, which Pillow reads as MPO.
+PHOTO_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 
 TOP_KEYS = {
     "format",
@@ -88,8 +90,11 @@ INITIATIVE_KEYS = {"who", "what", "levels", "when", "members"}
 PERSON_KEYS = {"name", "role"}
 LINK_KEYS = {"title", "url"}
 
-TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-ROOM_CODE_RE = re.compile(r"^[^\W_]{1,3}$")
+TIME_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+ROOM_CODE_RE = re.compile(r"[^\W_]{1,3}")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The largest number every supported database stores in an integer column.
+MAX_INTEGER = 2**31 - 1
 LEVELS = ("F", "G", "U")
 
 
@@ -223,14 +228,16 @@ def _strings(value: Any, path: str) -> list[str]:
 def _integer(value: Any, path: str, *, nullable: bool = False) -> int | None:
     if value is None and nullable:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if type(value) is not int:
         raise FormatError(path, "must be an integer" + (" or null" if nullable else ""))
+    if not 1 <= value <= MAX_INTEGER:
+        raise FormatError(path, f"must be from 1 to {MAX_INTEGER}")
     return value
 
 
 def _time(value: Any, path: str) -> dt.time:
     text = _string(value, path)
-    if not TIME_RE.match(text):
+    if not TIME_RE.fullmatch(text):
         raise FormatError(path, f"must be a 24-hour time HH:MM, not {text!r}")
     return dt.time.fromisoformat(text)
 
@@ -255,13 +262,11 @@ def _check_series(value: Any) -> None:
 
 def _check_meeting(value: Any) -> None:
     meeting = _object(value, "meeting", MEETING_KEYS, MEETING_REQUIRED)
-    number = _integer(meeting.get("number"), "meeting.number", nullable=True)
-    if number is not None and number < 1:
-        raise FormatError("meeting.number", "must be 1 or more")
+    _integer(meeting.get("number"), "meeting.number", nullable=True)
     _string(meeting["title"], "meeting.title", min_len=1, max_len=200)
     date = _string(meeting["date"], "meeting.date")
     try:
-        if not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
+        if not DATE_RE.fullmatch(date):
             raise ValueError
         dt.date.fromisoformat(date)
     except ValueError as exc:
@@ -286,25 +291,26 @@ def _check_meeting(value: Any) -> None:
 
 
 def _check_slots(value: Any) -> set[int]:
+    """Slots come in order: numbers rising, each starting once the one before has ended."""
     numbers: set[int] = set()
-    spans: list[tuple[dt.time, dt.time, str]] = []
+    previous: tuple[int, dt.time] | None = None
     for i, item in enumerate(_list(value, "slots")):
         path = f"slots[{i}]"
         slot = _object(item, path, SLOT_KEYS, SLOT_KEYS)
         number = _integer(slot["number"], f"{path}.number")
-        if number < 1:
-            raise FormatError(f"{path}.number", "must be 1 or more")
         if number in numbers:
             raise FormatError(f"{path}.number", f"slot number {number} is used twice")
+        if previous is not None and number < previous[0]:
+            raise FormatError(
+                f"{path}.number", f"slots are listed in order; {number} follows {previous[0]}"
+            )
         numbers.add(number)
         starts, ends = _time(slot["starts"], f"{path}.starts"), _time(slot["ends"], f"{path}.ends")
         if ends <= starts:
             raise FormatError(f"{path}.ends", "must be after starts")
-        spans.append((starts, ends, path))
-    spans.sort()
-    for (_, ends, _), (starts, _, path) in zip(spans, spans[1:], strict=False):
-        if starts < ends:
+        if previous is not None and starts < previous[1]:
             raise FormatError(f"{path}.starts", "overlaps the slot before it")
+        previous = (number, ends)
     return numbers
 
 
@@ -314,7 +320,7 @@ def _check_rooms(value: Any) -> set[str]:
         path = f"rooms[{i}]"
         room = _object(item, path, ROOM_KEYS, {"code"})
         code = _string(room["code"], f"{path}.code")
-        if not ROOM_CODE_RE.match(code):
+        if not ROOM_CODE_RE.fullmatch(code):
             raise FormatError(f"{path}.code", f"must be 1–3 letters or digits, not {code!r}")
         if code in codes:
             raise FormatError(f"{path}.code", f"room code {code!r} is used twice")
@@ -339,7 +345,12 @@ def _check_report(value: Any, path: str, files: dict[str, bytes]) -> None:
             f"{photo_path}.caption",
             max_len=_limit(ReportPhoto, "caption"),
         )
-        name = _string(photo["file"], f"{photo_path}.file", min_len=1)
+        name = _string(
+            photo["file"],
+            f"{photo_path}.file",
+            min_len=1,
+            max_len=_limit(ReportPhoto, "bundle_path"),
+        )
         if not name.startswith(PHOTO_DIR) or posixpath.normpath(name) != name:
             raise FormatError(f"{photo_path}.file", f"must be a path under {PHOTO_DIR}")
         if name not in files:
@@ -422,7 +433,7 @@ def validate_document(bundle: Bundle) -> None:
     document = _object(bundle.document, "", TOP_KEYS, TOP_REQUIRED)
     if document["format"] != FORMAT:
         raise FormatError("format", f'must be "{FORMAT}"')
-    if document["version"] != VERSION or isinstance(document["version"], bool):
+    if type(document["version"]) is not int or document["version"] != VERSION:
         raise FormatError(
             "version", f"version {document['version']!r} is not supported; this app reads {VERSION}"
         )
@@ -441,20 +452,35 @@ def validate_document(bundle: Bundle) -> None:
 def _series(data: dict | None) -> Series | None:
     if data is None:
         return None
-    series, created = Series.objects.get_or_create(
+    context = data.get("context", "")
+    series, _created = Series.objects.get_or_create(
         title=data.get("title", ""),
         organizer=data.get("organizer", ""),
-        defaults={"context": data.get("context", "")},
+        defaults={"context": context},
     )
-    if not created and series.context != data.get("context", ""):
-        series.context = data.get("context", "")
-        series.save(update_fields=["context"])
+    # Changing it would change what the series' other meetings export.
+    if series.context != context:
+        raise FormatError(
+            "series.context",
+            f"the series “{series.title}” is already here with the context “{series.context}”",
+        )
     return series
 
 
-@transaction.atomic
 def import_document(bundle: Bundle) -> Meeting:
     """Check a bundle and save it as a new meeting, whole or not at all."""
+    stored: list[str] = []
+    try:
+        return _save_document(bundle, stored)
+    except BaseException:
+        # The rows are rolled back; the photo files written on the way are removed here.
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _save_document(bundle: Bundle, stored: list[str]) -> Meeting:
     validate_document(bundle)
     document = bundle.document
     data = document["meeting"]
@@ -524,7 +550,7 @@ def import_document(bundle: Bundle) -> Meeting:
             position=i,
         )
         if item.get("report") is not None:
-            _save_report(topic, item["report"], bundle.files)
+            _save_report(topic, item["report"], bundle.files, stored)
     for i, item in enumerate(document.get("initiatives", [])):
         initiative = Initiative.objects.create(
             meeting=meeting,
@@ -545,7 +571,7 @@ def import_document(bundle: Bundle) -> Meeting:
     return meeting
 
 
-def _save_report(topic: Topic, data: dict, files: dict[str, bytes]) -> None:
+def _save_report(topic: Topic, data: dict, files: dict[str, bytes], stored: list[str]) -> None:
     report = Report.objects.create(
         topic=topic,
         participants=data.get("participants", []),
@@ -559,6 +585,7 @@ def _save_report(topic: Topic, data: dict, files: dict[str, bytes]) -> None:
             report=report, caption=photo.get("caption", ""), bundle_path=name, position=i
         )
         saved.image.save(posixpath.basename(name), ContentFile(files[name]), save=False)
+        stored.append(saved.image.name)
         saved.save()
 
 
@@ -572,17 +599,23 @@ def import_path(path: str | Path) -> Meeting:
 
 def _photo_names(meeting: Meeting) -> dict[int, str]:
     """Give every photo of the meeting a unique path in the bundle."""
-    names: dict[int, str] = {}
-    used: set[str] = set()
-    photos = ReportPhoto.objects.filter(report__topic__meeting=meeting).order_by(
-        "report__topic__position", "report__topic__pk", "position", "pk"
+    photos = list(
+        ReportPhoto.objects.filter(report__topic__meeting=meeting).order_by(
+            "report__topic__position", "report__topic__pk", "position", "pk"
+        )
     )
+    # An imported photo keeps its path; photos that shared a file in the bundle share it
+    # again. Photos taken in the app get a path no imported photo has.
+    used = {photo.bundle_path for photo in photos if photo.bundle_path}
+    names: dict[int, str] = {}
     for photo in photos:
         name = photo.bundle_path
-        if not name or name in used:
+        if not name:
             stem = posixpath.basename(photo.image.name)
             name = f"{PHOTO_DIR}{photo.pk}-{stem}"
-        used.add(name)
+            while name in used:
+                name = f"{PHOTO_DIR}{photo.pk}-{len(used)}-{stem}"
+            used.add(name)
         names[photo.pk] = name
     return names
 

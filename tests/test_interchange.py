@@ -197,6 +197,7 @@ RULES: list[tuple[str, Mutation, str]] = [
     ("format is fixed", _set("format", "other"), "format: must be"),
     ("version 1 only", _set("version", 2), "version: version 2 is not supported"),
     ("version is an integer", _set("version", True), "version: version True"),
+    ("version is not a float", _set("version", 1.0), "version: version 1.0"),
     ("unknown top-level key", _set("extra", 1), "extra: unknown key"),
     ("meeting is required", _delete("meeting"), "meeting: is required"),
     ("topics are required", _delete("topics"), "topics: is required"),
@@ -210,7 +211,8 @@ RULES: list[tuple[str, Mutation, str]] = [
     ("meeting date format", _set("meeting.date", "7 maj 2024"), "meeting.date: must be a date"),
     ("language sv or en", _set("meeting.language", "de"), 'meeting.language: must be "sv" or "en"'),
     ("number is an integer", _set("meeting.number", "4"), "meeting.number: must be an integer"),
-    ("number from 1", _set("meeting.number", 0), "meeting.number: must be 1 or more"),
+    ("number from 1", _set("meeting.number", 0), "meeting.number: must be from 1 to"),
+    ("number fits a column", _set("meeting.number", 2**70), "meeting.number: must be from 1 to"),
     ("purpose is strings", _set("meeting.purpose", ["a", 3]), "meeting.purpose[1]: must be a str"),
     ("location is a string", _set("meeting.location", None), "meeting.location: must be a string"),
     (
@@ -239,7 +241,13 @@ RULES: list[tuple[str, Mutation, str]] = [
         _set("slots.1.number", 1),
         "slots[1].number: slot number 1 is used twice",
     ),
-    ("slot number from 1", _set("slots.0.number", 0), "slots[0].number: must be 1 or more"),
+    ("slot number from 1", _set("slots.0.number", 0), "slots[0].number: must be from 1 to"),
+    ("slots in order", _set("slots.0.number", 4), "slots[1].number: slots are listed in order"),
+    (
+        "slot time no newline",
+        _set("slots.0.starts", "13:45\n"),
+        "slots[0].starts: must be a 24-hour",
+    ),
     ("slot time is HH:MM", _set("slots.0.starts", "25:00"), "slots[0].starts: must be a 24-hour"),
     ("slot time has minutes", _set("slots.0.ends", "14"), "slots[0].ends: must be a 24-hour"),
     ("slot ends after start", _set("slots.0.ends", "13:45"), "slots[0].ends: must be after starts"),
@@ -247,6 +255,7 @@ RULES: list[tuple[str, Mutation, str]] = [
     ("slot keys required", _delete("slots.2.ends"), "slots[2].ends: is required"),
     ("room code 1–3 chars", _set("rooms.0.code", "ABCD"), "rooms[0].code: must be 1–3 letters"),
     ("room code no spaces", _set("rooms.0.code", "A 1"), "rooms[0].code: must be 1–3 letters"),
+    ("room code no newline", _set("rooms.0.code", "A\n"), "rooms[0].code: must be 1–3 letters"),
     ("room code unique", _set("rooms.2.code", "A"), "rooms[2].code: room code 'A' is used twice"),
     ("topic slot exists", _set("topics.3.slot", 7), "topics[3].slot: no slot number 7"),
     ("topic room exists", _set("topics.0.room", "Z"), "topics[0].room: no room with code 'Z'"),
@@ -282,6 +291,11 @@ RULES: list[tuple[str, Mutation, str]] = [
         "photo is in the bundle",
         _set("topics.0.report", {"photos": [{"file": "photos/a1.jpg", "caption": ""}]}),
         "topics[0].report.photos[0].file: no file 'photos/a1.jpg' in the bundle",
+    ),
+    (
+        "photo path fits",
+        _set("topics.0.report", {"photos": [{"file": "photos/" + "x" * 300, "caption": ""}]}),
+        "topics[0].report.photos[0].file: must be at most 300",
     ),
     (
         "photo is under photos/",
@@ -398,3 +412,66 @@ def test_import_path_refuses_a_bundle_over_a_size_bound(
         import_path(bundle)
 
     assert row_counts()["Meeting"] == 0
+
+
+def test_import_refuses_a_series_already_here_with_another_context(seed_meeting, seed_document):
+    seed_document["meeting"]["number"] = 5
+    seed_document["series"]["context"] = "Another roadmap"
+    before = row_counts()
+
+    with pytest.raises(FormatError, match="series.context: the series “Leda omställning"):
+        import_document(Bundle(seed_document))
+
+    assert row_counts() == before
+    seed_meeting.series.refresh_from_db()
+    assert seed_meeting.series.context == "Umeås klimatfärdplan"
+
+
+def test_import_accepts_a_phone_cameras_multi_picture_jpeg(seed_document, tmp_path):
+    buffer = io.BytesIO()
+    frames = [Image.new("RGB", (40, 30), color) for color in ("red", "blue")]
+    frames[0].save(buffer, "MPO", save_all=True, append_images=frames[1:])
+    bundle = write_zip(
+        tmp_path / "phone.zip",
+        {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": buffer.getvalue()},
+    )
+
+    meeting = import_path(bundle)
+
+    assert meeting.topics.get(position=0).report.photos.count() == 1
+
+
+def test_bundle_with_two_photos_of_one_file_round_trips(seed_document, tmp_path):
+    document = with_photo(seed_document)
+    document["topics"][1]["report"] = {
+        "participants": [],
+        "summary": "",
+        "insights": [],
+        "next_steps": [],
+        "photos": [{"file": "photos/a1.jpg", "caption": "The same sheet"}],
+    }
+    source = write_zip(
+        tmp_path / "in.zip", {"meeting.json": json.dumps(document), "photos/a1.jpg": jpeg_bytes()}
+    )
+
+    out = interchange.write_bundle(import_path(source), tmp_path / "out.zip")
+
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("meeting.json")) == document
+        assert archive.namelist() == ["meeting.json", "photos/a1.jpg"]
+
+
+def test_import_that_fails_after_saving_photos_removes_them(seed_document, tmp_path, monkeypatch):
+    document = with_photo(seed_document)
+    bundle = Bundle(document, {"photos/a1.jpg": jpeg_bytes()})
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(interchange.Initiative.objects, "create", refuse)
+    with pytest.raises(RuntimeError):
+        import_document(bundle)
+
+    media = Path(interchange.default_storage.location)
+    assert not [p for p in media.rglob("*") if p.is_file()]
+    assert row_counts()["ReportPhoto"] == 0
