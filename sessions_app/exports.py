@@ -17,6 +17,13 @@ from .models import Meeting, Topic
 # A member such as "Anki W, INAB" holds a comma itself, so members are set apart by "; ".
 MEMBER_SEPARATOR = "; "
 ICS_LINE_OCTETS = 75
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_cell(value: str) -> str:
+    """Text typed on a phone, made safe to open in a spreadsheet: never a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def action_plan_csv(meeting: Meeting) -> bytes:
@@ -27,15 +34,14 @@ def action_plan_csv(meeting: Meeting) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for initiative in meeting.initiatives.prefetch_related("members"):
-        writer.writerow(
-            [
-                initiative.who,
-                initiative.what,
-                "/".join(initiative.level_list),
-                initiative.when,
-                MEMBER_SEPARATOR.join(member.name for member in initiative.members.all()),
-            ]
-        )
+        row = [
+            initiative.who,
+            initiative.what,
+            "/".join(initiative.level_list),
+            initiative.when,
+            MEMBER_SEPARATOR.join(member.name for member in initiative.members.all()),
+        ]
+        writer.writerow([_spreadsheet_cell(cell) for cell in row])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -73,6 +73,18 @@ def test_action_plan_csv_keeps_commas_quotes_and_newlines_in_their_cell(seed_mee
     assert len(rows) == 7
 
 
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x.invalid")', "+1+1", "-2", "@SUM(A1)"])
+def test_action_plan_csv_never_hands_a_spreadsheet_a_formula(seed_meeting, typed):
+    initiative = seed_meeting.initiatives.first()
+    initiative.who = typed
+    initiative.save()
+
+    rows = csv_rows(exports.action_plan_csv(seed_meeting))
+
+    assert rows[1][0] == f"'{typed}"
+    assert rows[2][0] == "Kansliet färdplan"
+
+
 def test_agenda_ics_has_one_event_per_placed_topic_in_stockholm_time(seed_meeting):
     found = events(exports.agenda_ics(seed_meeting))
 
