@@ -95,9 +95,14 @@ def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
     topic.save(update_fields=["slot", "room", "status", "updated_at"])
 
 
-def _changed(meeting: Meeting, *slot_ids: int | None) -> None:
-    """Announce the rows of the wall that changed, by slot id; None stands for the tray."""
+def _changed(meeting: Meeting, *slot_ids: int | None, topics: Iterable[Topic] = ()) -> None:
+    """Announce the rows of the wall that changed, by slot id; None stands for the tray.
+
+    The people who convene the moved topics are nudged to fetch their own list again.
+    """
     realtime.announce_agenda(meeting, slot_ids=slot_ids)
+    people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
+    realtime.nudge(people, join_code=meeting.join_code)
 
 
 @transaction.atomic
@@ -109,7 +114,7 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
     _require_empty(slot, room)
     _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
     _put(topic, slot, room)
-    _changed(meeting, None, slot.pk)
+    _changed(meeting, None, slot.pk, topics=[topic])
     return topic
 
 
@@ -123,7 +128,7 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
     before = topic.slot_id
     _put(topic, slot, room)
-    _changed(meeting, before, slot.pk)
+    _changed(meeting, before, slot.pk, topics=[topic])
     return topic
 
 
@@ -147,7 +152,8 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     _put(first, None, None)
     _put(second, *first_cell)
     _put(first, *second_cell)
-    _changed(meeting, *(cell[0].pk if cell[0] else None for cell in (first_cell, second_cell)))
+    slot_ids = (cell[0].pk if cell[0] else None for cell in (first_cell, second_cell))
+    _changed(meeting, *slot_ids, topics=[first, second])
     return first, second
 
 
@@ -158,7 +164,7 @@ def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     topic = _topic(meeting, topic_id, allowed=[Status.PLACED])
     before = topic.slot_id
     _put(topic, None, None)
-    _changed(meeting, before, None)
+    _changed(meeting, before, None, topics=[topic])
     return topic
 
 
@@ -184,7 +190,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
         topic=target
     )
     Interest.objects.filter(topic=source).delete()
-    _changed(meeting, before, target.slot_id)
+    _changed(meeting, before, target.slot_id, topics=[source, target])
     return target
 
 
@@ -200,7 +206,7 @@ def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     topic.status = Status.WITHDRAWN
     topic.save(update_fields=["slot", "room", "status", "updated_at"])
     if was_on_wall:
-        _changed(meeting, before)
+        _changed(meeting, before, topics=[topic])
     return topic
 
 

@@ -91,7 +91,7 @@ async def test_socket_sends_the_current_state_on_connect(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
 
     connected, _ = await phone.connect(timeout=10)
-    state = await phone.receive_from()
+    state = await phone.receive_from(timeout=5)
 
     assert connected
     assert 'id="stage"' in state and 'id="grid"' in state and 'id="tray"' in state
@@ -106,7 +106,7 @@ async def test_socket_gives_a_facilitator_the_facilitators_fragments_too(meeting
     projector = socket(meeting, cookie)
 
     connected, _ = await projector.connect(timeout=10)
-    state = await projector.receive_from()
+    state = await projector.receive_from(timeout=5)
 
     assert connected
     assert 'id="moderation"' in state and 'id="phase-control"' in state and 'id="grid"' in state
@@ -124,13 +124,13 @@ async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meetin
     elsewhere = socket(other_meeting, await database_sync_to_async(participant_cookie)(stranger))
     for communicator in (projector, phone, elsewhere):
         assert (await communicator.connect(timeout=10))[0]
-        await communicator.receive_from()  # the state on connect
+        await communicator.receive_from(timeout=5)  # the state on connect
     cell = await database_sync_to_async(cell_of)(meeting, "B2")
 
     await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
 
     for communicator in (projector, phone):
-        message = await communicator.receive_from()
+        message = await communicator.receive_from(timeout=5)
         # Only what changed: the row of slot 2 and the tray, not the whole grid.
         assert f'id="slot-{cell["slot_id"]}"' in message and 'id="tray"' in message
         assert 'id="grid"' not in message and message.count('class="slot-row"') == 1
@@ -144,11 +144,11 @@ async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meetin
 async def test_phase_change_reaches_the_phones(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
     await phone.connect(timeout=10)
-    await phone.receive_from()
+    await phone.receive_from(timeout=5)
 
     await database_sync_to_async(services.set_phase)(meeting=meeting, phase="agenda")
 
-    message = await phone.receive_from()
+    message = await phone.receive_from(timeout=5)
     assert 'data-phase="agenda"' in message
     assert 'id="phase-control"' not in message  # that one goes to facilitators only
     await phone.disconnect()
@@ -160,11 +160,11 @@ async def test_a_private_draft_reaches_only_the_facilitators(meeting, phone_cook
     projector = socket(meeting, await database_sync_to_async(facilitator_cookie)(meeting))
     for communicator in (phone, projector):
         await communicator.connect(timeout=10)
-        await communicator.receive_from()
+        await communicator.receive_from(timeout=5)
 
     await database_sync_to_async(services.create_draft)(participant=ann, title="My secret idea")
 
-    message = await projector.receive_from()
+    message = await projector.receive_from(timeout=5)
     assert 'id="moderation"' in message and "1 private draft" in message
     assert "My secret idea" not in message
     assert await phone.receive_nothing(timeout=0.2)
@@ -213,18 +213,18 @@ async def test_socket_refuses_an_unknown_meeting(meeting, phone_cookie):
 async def test_socket_answers_a_ping(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
     await phone.connect(timeout=10)
-    await phone.receive_from()
+    await phone.receive_from(timeout=5)
 
     await phone.send_to(text_data=json.dumps({"type": "ping"}))
 
-    assert json.loads(await phone.receive_from()) == {"type": "pong"}
+    assert json.loads(await phone.receive_from(timeout=5)) == {"type": "pong"}
     await phone.disconnect()
 
 
 async def test_socket_closes_on_an_oversized_message(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
     await phone.connect(timeout=10)
-    await phone.receive_from()
+    await phone.receive_from(timeout=5)
 
     await phone.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 5000}))
 
@@ -235,7 +235,7 @@ async def test_socket_closes_on_an_oversized_message(meeting, phone_cookie):
 async def test_socket_closes_on_a_message_it_does_not_know(meeting, phone_cookie, text):
     phone = socket(meeting, phone_cookie)
     await phone.connect(timeout=10)
-    await phone.receive_from()
+    await phone.receive_from(timeout=5)
 
     await phone.send_to(text_data=text)
 
@@ -251,15 +251,31 @@ async def test_sharing_a_draft_nudges_only_the_partner_to_fetch_their_topics(mee
     bystander = socket(meeting, await database_sync_to_async(participant_cookie)(cy))
     for communicator in (partner, bystander):
         await communicator.connect(timeout=10)
-        await communicator.receive_from()
+        await communicator.receive_from(timeout=5)
 
     await database_sync_to_async(services.share_topic)(
         participant=ann, topic_id=draft.pk, partner_id=bo.pk
     )
 
-    message = await partner.receive_from()
+    message = await partner.receive_from(timeout=5)
     assert 'id="nudge"' in message and f"/m/{meeting.join_code}/?part=mine" in message
     assert "Pairs" not in message  # the draft itself is fetched by the partner, as themself
     assert await bystander.receive_nothing(timeout=0.2)
     for communicator in (partner, bystander):
         await communicator.disconnect()
+
+
+async def test_placing_a_topic_nudges_its_convener(meeting, phone_cookie):
+    ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
+    topic = await database_sync_to_async(make_topic)(meeting, title="Freight", convener=ann)
+    phone = socket(meeting, phone_cookie)
+    await phone.connect(timeout=10)
+    await phone.receive_from(timeout=5)
+    cell = await database_sync_to_async(cell_of)(meeting, "A1")
+
+    await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
+
+    messages = [await phone.receive_from(timeout=5), await phone.receive_from(timeout=5)]
+    assert any('id="nudge"' in message for message in messages)  # her own list: placed
+    assert any("Freight" in message for message in messages)  # the row everyone gets
+    await phone.disconnect()

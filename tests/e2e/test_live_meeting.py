@@ -212,6 +212,8 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
         expect(phone.locator("#cell-C3")).to_contain_text(title, timeout=LIVE_TIMEOUT_MS)
     assert time.monotonic() - started < LIVE_TIMEOUT_MS / 1000
     expect(first.locator("#cell-C3 .card")).to_have_class(re.compile(r"\bis-mine\b"))
+    # Her own list follows too: the topic is placed, in C3, and no longer editable.
+    expect(first.locator(".my-topic", has_text=title)).to_contain_text("C3")
     expect(second.locator("#cell-C3 .card")).not_to_have_class(re.compile(r"\bis-mine\b"))
     assert server.query(f"{CELL_OF} WHERE t.title = ?", title) == [("placed", "C", 3)]
 
