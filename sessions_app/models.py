@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -178,7 +179,7 @@ class Link(models.Model):
     """Further reading about the meeting or its method."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="links")
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, blank=True)
     url = models.URLField(_("address"), max_length=1000)
     position = models.PositiveIntegerField(default=0)
 
@@ -188,7 +189,7 @@ class Link(models.Model):
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or self.url
 
 
 class Slot(models.Model):
@@ -266,7 +267,12 @@ class Topic(models.Model):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     convener = models.ForeignKey(
-        Participant, verbose_name=_("convener"), on_delete=models.PROTECT, related_name="topics"
+        # RESTRICT, not PROTECT: a convener, slot or room holding a topic cannot be
+        # deleted alone, but deleting the whole meeting takes them with its topics.
+        Participant,
+        verbose_name=_("convener"),
+        on_delete=models.RESTRICT,
+        related_name="topics",
     )
     partner = models.ForeignKey(
         Participant,
@@ -282,10 +288,10 @@ class Topic(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     slot = models.ForeignKey(
-        Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="topics"
+        Slot, on_delete=models.RESTRICT, null=True, blank=True, related_name="topics"
     )
     room = models.ForeignKey(
-        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="topics"
+        Room, on_delete=models.RESTRICT, null=True, blank=True, related_name="topics"
     )
     merged_into = models.ForeignKey(
         "self",
@@ -324,6 +330,23 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        """Everything a topic points at belongs to its own meeting."""
+        others = {
+            "convener": self.convener if self.convener_id else None,
+            "partner": self.partner,
+            "slot": self.slot,
+            "room": self.room,
+            "merged_into": self.merged_into,
+        }
+        errors = {
+            name: _("This belongs to another meeting.")
+            for name, other in others.items()
+            if other is not None and other.meeting_id != self.meeting_id
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def code(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import RestrictedError
 
 from sessions_app import agenda
 from sessions_app.agenda import AgendaError
@@ -356,3 +358,31 @@ def test_build_grid_query_count_does_not_grow_with_topics(django_assert_num_quer
         grid = agenda.build_grid(meeting)
         assert sum(1 for row in grid.rows for t in row.cells if t) + len(grid.tray) == topics
         assert all(t.convener.name for t in grid.tray)
+
+
+def test_deleting_a_meeting_takes_its_wall_with_it(seed_meeting):
+    seed_meeting.delete()
+
+    assert not Topic.objects.exists()
+    assert not Participant.objects.exists()
+
+
+def test_a_slot_holding_a_topic_cannot_be_deleted_alone(meeting):
+    make_topic(meeting, title="Freight", cell="A1")
+
+    with pytest.raises(RestrictedError):
+        meeting.slots.get(number=1).delete()
+
+    assert wall(meeting) == {"A1": "Freight"}
+
+
+def test_topic_clean_refuses_a_cell_of_another_meeting(meeting):
+    elsewhere = make_meeting(title="Elsewhere")
+    topic = make_topic(meeting)
+    topic.slot = elsewhere.slots.get(number=1)
+    topic.room = elsewhere.rooms.get(code="A")
+
+    with pytest.raises(ValidationError) as refused:
+        topic.clean()
+
+    assert set(refused.value.message_dict) == {"slot", "room"}
