@@ -7,7 +7,7 @@ enforces one topic per cell as a last line of defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -54,10 +54,50 @@ def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
     return slot, room
 
 
+@dataclass(frozen=True)
+class Conveners:
+    """Who convenes a topic, and the titles of the topics merged into it."""
+
+    people: list[Participant]
+    merged_titles: list[str]
+
+    @property
+    def ids(self) -> set[int]:
+        return {person.pk for person in self.people}
+
+
+def conveners_by_topic(topics: Sequence[Topic]) -> dict[int, Conveners]:
+    """Everyone who convenes each topic, in two queries however many topics there are.
+
+    A topic is convened by its convener, by a partner who co-signed it in the pair
+    step, and by the conveners (and co-signers) of the topics merged into it.
+    """
+    ids = [topic.pk for topic in topics]
+    merged = list(
+        Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
+        .select_related("convener", "partner")
+        .order_by("pk")
+    )
+    partner_ids = {t.partner_id for t in topics if t.partner_signed and t.partner_id}
+    partners = Participant.objects.in_bulk(partner_ids) if partner_ids else {}
+    result = {}
+    for topic in topics:
+        people = [topic.convener]
+        if topic.partner_signed and topic.partner_id in partners:
+            people.append(partners[topic.partner_id])
+        sources = [source for source in merged if source.merged_into_id == topic.pk]
+        for source in sources:
+            people.append(source.convener)
+            if source.partner_signed and source.partner is not None:
+                people.append(source.partner)
+        unique = list({person.pk: person for person in people}.values())
+        result[topic.pk] = Conveners(unique, [source.title for source in sources])
+    return result
+
+
 def conveners_of(topic: Topic) -> set[int]:
-    """Ids of everyone who convenes a topic, including the conveners merged into it."""
-    merged = Topic.objects.filter(merged_into=topic).values_list("convener_id", flat=True)
-    return {topic.convener_id, *merged}
+    """Ids of everyone who convenes a topic."""
+    return conveners_by_topic([topic])[topic.pk].ids
 
 
 def _require_empty(slot: Slot, room: Room, *, ignoring: Iterable[int] = ()) -> None:
@@ -70,15 +110,15 @@ def _require_empty(slot: Slot, room: Room, *, ignoring: Iterable[int] = ()) -> N
 
 
 def _require_conveners_free(conveners: set[int], slot: Slot, *, ignoring: Iterable[int]) -> None:
-    others = (
+    others = list(
         Topic.objects.filter(slot=slot, status=Status.PLACED)
         .exclude(pk__in=list(ignoring))
-        .select_related("room")
+        .select_related("room", "convener")
     )
-    for other in others:
-        clash = conveners & conveners_of(other)
+    for other, theirs in zip(others, conveners_by_topic(others).values(), strict=True):
+        clash = conveners & theirs.ids
         if clash:
-            person = Participant.objects.get(pk=min(clash))
+            person = next(p for p in theirs.people if p.pk in clash)
             raise AgendaError(
                 _("%(name)s already convenes %(code)s in slot %(slot)s and cannot be in two rooms.")
                 % {

@@ -75,31 +75,15 @@ def build_board(meeting: Meeting) -> Board:
         .annotate(n=Count("pk"))
         .values_list("topic_id", "n")
     )
-    partner_ids = {t.partner_id for t in topics if t.partner_signed and t.partner_id}
-    merged = (
-        Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
-        .select_related("convener")
-        .order_by("pk")
-    )
-    extra_people: dict[int, list] = defaultdict(list)
-    merged_titles: dict[int, list[str]] = defaultdict(list)
-    for source in merged:
-        extra_people[source.merged_into_id].append(source.convener)
-        merged_titles[source.merged_into_id].append(source.title)
-        if source.partner_signed and source.partner_id:
-            partner_ids.add(source.partner_id)
-    partners = {p.pk: p for p in meeting.people.filter(pk__in=partner_ids)} if partner_ids else {}
+    conveners = agenda.conveners_by_topic(topics)
 
     def card(topic: Topic) -> Card:
-        people = [topic.convener]
-        if topic.partner_signed and topic.partner_id in partners:
-            people.append(partners[topic.partner_id])
-        people += [p for p in extra_people[topic.pk] if p.pk not in {q.pk for q in people}]
+        people = conveners[topic.pk].people
         return Card(
             topic=topic,
             people=[p.pk for p in people],
             names=[p.name for p in people],
-            merged_titles=merged_titles[topic.pk],
+            merged_titles=conveners[topic.pk].merged_titles,
             interest=counts.get(topic.pk, 0),
         )
 

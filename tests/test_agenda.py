@@ -386,3 +386,51 @@ def test_topic_clean_refuses_a_cell_of_another_meeting(meeting):
         topic.clean()
 
     assert set(refused.value.message_dict) == {"slot", "room"}
+
+
+def test_place_topic_refuses_a_co_signing_partner_in_two_rooms_of_one_slot(meeting):
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+    bob = Participant.objects.create(meeting=meeting, name="Bob")
+    make_topic(meeting, title="Ann's question", convener=ann, cell="A1")
+    cosigned = make_topic(meeting, title="Bob's question", convener=bob)
+    cosigned.partner, cosigned.partner_signed = ann, True
+    cosigned.save()
+
+    with pytest.raises(AgendaError, match="Ann already convenes A1"):
+        agenda.place_topic(meeting=meeting, topic_id=cosigned.pk, **cell_of(meeting, "B1"))
+
+    assert wall(meeting) == {"A1": "Ann's question"}
+
+
+def test_place_topic_ignores_a_partner_who_has_not_co_signed(meeting):
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+    make_topic(meeting, title="Ann's question", convener=ann, cell="A1")
+    shared = make_topic(meeting, title="Bob's question")
+    shared.partner = ann
+    shared.save()
+
+    agenda.place_topic(meeting=meeting, topic_id=shared.pk, **cell_of(meeting, "B1"))
+
+    assert wall(meeting) == {"A1": "Ann's question", "B1": "Bob's question"}
+
+
+def test_conveners_by_topic_reads_any_number_of_topics_in_two_queries(
+    meeting, django_assert_num_queries
+):
+    topics = [make_topic(meeting, title=f"Topic {n}") for n in range(5)]
+    agenda.merge_topics(meeting=meeting, topic_id=topics[4].pk, into_id=topics[0].pk)
+    topics[1].partner, topics[1].partner_signed = topics[2].convener, True
+    topics[1].save()
+    for topic in topics[:4]:
+        topic.refresh_from_db()
+        topic.convener  # noqa: B018 - loaded as build_grid's select_related does
+
+    with django_assert_num_queries(2):
+        conveners = agenda.conveners_by_topic(topics[:4])
+
+    assert [p.name for p in conveners[topics[0].pk].people] == [
+        "Convener of Topic 0",
+        "Convener of Topic 4",
+    ]
+    assert conveners[topics[0].pk].merged_titles == ["Topic 4"]
+    assert conveners[topics[1].pk].ids == {topics[1].convener_id, topics[2].convener_id}
