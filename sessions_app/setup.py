@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from .models import Facilitator, Link, Meeting, Room, Slot, Topic
@@ -74,10 +76,12 @@ def copy_setup(*, meeting: Meeting) -> Meeting:
     if meeting.number is not None:
         taken = meeting.series.meetings.aggregate(Max("number")) if meeting.series else {}
         number = max(meeting.number, taken.get("number__max") or 0) + 1
+    with translation.override(meeting.language):
+        title = _("Copy of %(title)s") % {"title": meeting.title}
     copy = Meeting.objects.create(
         series=meeting.series,
         number=number,
-        title=_("Copy of %(title)s") % {"title": meeting.title},
+        title=Truncator(title).chars(Meeting._meta.get_field("title").max_length),
         language=meeting.language,
         location=meeting.location,
         purpose=list(meeting.purpose),

@@ -72,17 +72,14 @@ class MeetingForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        title = data.get("new_series_title", "").strip()
-        if title:
-            if data.get("series"):
-                self.add_error(
-                    "new_series_title", _("Choose a series or name a new one, not both.")
-                )
-            else:
-                data["series"], _created = Series.objects.get_or_create(
-                    title=title, organizer=data.get("new_series_organizer", "").strip()
-                )
         series, number = data.get("series"), data.get("number")
+        if self.new_series and series:
+            self.add_error("new_series_title", _("Choose a series or name a new one, not both."))
+        elif self.new_series:
+            # The series is created on save, once every form of the page is valid.
+            series = Series.objects.filter(
+                title=self.new_series[0], organizer=self.new_series[1]
+            ).first()
         if series and number:
             clash = Meeting.objects.filter(series=series, number=number).exclude(
                 pk=self.instance.pk
@@ -94,6 +91,22 @@ class MeetingForm(forms.ModelForm):
                     % {"series": series, "number": number},
                 )
         return data
+
+    @property
+    def new_series(self) -> tuple[str, str] | None:
+        """The title and organiser of a series to start, if one was named."""
+        title = self.cleaned_data.get("new_series_title", "").strip()
+        if not title:
+            return None
+        return title, self.cleaned_data.get("new_series_organizer", "").strip()
+
+    def save(self, commit: bool = True) -> Meeting:
+        if self.new_series:
+            title, organizer = self.new_series
+            self.instance.series, _created = Series.objects.get_or_create(
+                title=title, organizer=organizer
+            )
+        return super().save(commit)
 
 
 class LinkForm(forms.ModelForm):
@@ -134,23 +147,14 @@ LinkFormSet = inlineformset_factory(
 class RoomFormSetBase(PositionedFormSet):
     def clean(self) -> None:
         super().clean()
-        codes: set[str] = set()
-        for form in self.forms:
-            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
-                continue
-            if form.cleaned_data.get("DELETE"):
-                # A deleted form's own errors are ignored, so refuse on the whole formset.
-                held = form.instance.pk and form.instance.topics.first()
-                if held:
-                    raise forms.ValidationError(
-                        _("Room %(code)s still holds “%(title)s”; move it before removing it.")
-                        % {"code": form.instance.code, "title": held.title}
-                    )
-                continue
-            code = form.cleaned_data.get("code", "")
-            if code.upper() in codes:
-                form.add_error("code", _("Room %(code)s is listed twice.") % {"code": code})
-            codes.add(code.upper())
+        for form in self.deleted_forms:
+            held = form.instance.pk and form.instance.topics.first()
+            # A deleted form's own errors are ignored, so refuse on the whole formset.
+            if held:
+                raise forms.ValidationError(
+                    _("Room %(code)s still holds “%(title)s”; move it before removing it.")
+                    % {"code": form.instance.code, "title": held.title}
+                )
 
 
 RoomFormSet = inlineformset_factory(

@@ -317,3 +317,37 @@ def test_meeting_copy_is_refused_to_a_user_who_does_not_facilitate(client, stran
 
     assert response.status_code == 403
     assert Meeting.objects.count() == 1
+
+
+def test_meeting_create_lets_a_creator_without_wider_rights_run_it(client):
+    user = User.objects.create_user("host", password="pw", first_name="Ellen", last_name="Grahn")
+    user.user_permissions.add(Permission.objects.get(codename="add_meeting"))
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    response = client.post(reverse("meeting_create"), meeting_data(), follow=True)
+
+    meeting = Meeting.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("meeting_slots", args=[meeting.pk])
+    assert "Generate the slots" in response.content.decode()
+    assert meeting.facilitators.get(user=user).name == "Ellen Grahn"
+
+
+def test_meeting_create_with_an_error_starts_no_series(client, organiser):
+    response = client.post(
+        reverse("meeting_create"), meeting_data(new_series_title="Ghost", date="not a date")
+    )
+
+    assert response.status_code == 422
+    assert not Series.objects.exists()
+    assert not Meeting.objects.exists()
+
+
+def test_meeting_copy_of_a_long_title_fits_and_speaks_the_meetings_language(client, organiser):
+    meeting = make_meeting(title="Å" * 200)
+
+    client.post(reverse("meeting_copy", args=[meeting.pk]))
+
+    copy = Meeting.objects.exclude(pk=meeting.pk).get()
+    assert len(copy.title) == 200
+    assert copy.title.startswith("Kopia av ÅÅÅ")

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..models import Meeting
+from ..models import Facilitator, Meeting
 from ..permissions import can_facilitate
 from ..setup import SetupError, copy_setup, generate_slots
 from ..setup_forms import (
@@ -48,6 +48,14 @@ def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse
             facilitators.instance = links.instance = saved
             facilitators.save()
             links.save()
+            if meeting is None and not can_facilitate(request.user, saved):
+                # Whoever creates a meeting may run it, even without rights to all meetings.
+                Facilitator.objects.create(
+                    meeting=saved,
+                    user=request.user,
+                    name=request.user.get_full_name() or request.user.get_username(),
+                    position=saved.facilitators.count(),
+                )
         messages.success(request, _("The meeting is saved."))
         return redirect("meeting_slots" if meeting is None else "meeting_detail", saved.pk)
     return render(
