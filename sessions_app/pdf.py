@@ -10,6 +10,7 @@ files and the meeting's own photos, and refuses everything else.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -299,7 +300,9 @@ def cached_document(key: str, render: Callable[[], bytes], *, suffix: str = ".pd
     """
     directory = _cache_dir()
     path = directory / f"{key}{suffix}"
-    if path.is_file():
+    # Unlocked fast path; a newer revision may remove the file meanwhile, and then
+    # the locked path below renders it again.
+    with contextlib.suppress(FileNotFoundError):
         return path.read_bytes()
     with _thread_lock(key), open(directory / f"{key}.lock", "a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)

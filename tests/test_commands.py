@@ -72,7 +72,11 @@ def test_load_demo_is_idempotent_and_stubs_earlier_meetings(settings):
     ]
     assert len({m.series_id for m in meetings}) == 1
     assert meetings.get(number=4).topics.count() == 8
-    assert get_user_model().objects.get(username="facilitator").check_password("open-space-demo")
+    demo = get_user_model().objects.get(username="facilitator")
+    assert demo.check_password("open-space-demo")
+    assert demo.is_staff and not demo.is_superuser
+    assert demo.has_perm("sessions_app.change_meeting")
+    assert demo.has_perm("sessions_app.add_meeting")
 
 
 def test_load_demo_creates_no_login_without_debug(settings):

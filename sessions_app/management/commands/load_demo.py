@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -59,14 +60,23 @@ class Command(BaseCommand):
                 self.stdout.write(f"Added earlier meeting {number} (“{theme}”).")
 
     def _demo_facilitator(self) -> None:
+        """A facilitator who may run and set up every meeting, and use the admin for them.
+
+        Not a superuser: it has a well-known password, so it gets no more than a
+        facilitator needs.
+        """
         user, created = get_user_model().objects.get_or_create(
-            username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True}
+            username=DEMO_USERNAME, defaults={"is_staff": True}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo facilitator login: {DEMO_USERNAME} / {DEMO_PASSWORD} (development only)"
+            user.user_permissions.add(
+                *Permission.objects.filter(content_type__app_label="sessions_app")
             )
-        )
+        if user.check_password(DEMO_PASSWORD):
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo facilitator login: {DEMO_USERNAME} / {DEMO_PASSWORD} (development only)"
+                )
+            )
