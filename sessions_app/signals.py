@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -141,8 +142,16 @@ def ensure_coordinators_group(**kwargs: Any) -> None:
     group.permissions.add(*views)
 
 
+def photo_deleted(sender: type, instance: ReportPhoto, **kwargs: Any) -> None:
+    """Remove a deleted photo's file once the deletion commits (never if it rolls back)."""
+    name, storage = instance.image.name, instance.image.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def connect() -> None:
     """Connect the receivers; called once from the app's `ready()`."""
+    post_delete.connect(photo_deleted, sender=ReportPhoto, dispatch_uid="report_photo_file")
     pre_save.connect(meeting_saving, sender=Meeting, dispatch_uid="meeting_revision_pre")
     post_save.connect(meeting_saved, sender=Meeting, dispatch_uid="meeting_revision_post")
     post_delete.connect(meeting_deleted, sender=Meeting, dispatch_uid="meeting_documents_delete")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.core.files.base import ContentFile
 from django.contrib.auth.models import Group
 
-from sessions_app.models import Initiative, InitiativeMember, Meeting, Report, Topic
+from sessions_app.models import Initiative, InitiativeMember, Meeting, Report, ReportPhoto, Topic
 from sessions_app.signals import COORDINATORS_GROUP
 
 from .conftest import make_meeting, make_topic
@@ -100,3 +103,18 @@ def test_coordinators_group_may_view_everything_and_change_nothing(db):
 
     assert {"view_meeting", "view_topic", "view_report", "view_initiative"} <= codenames
     assert all(name.startswith("view_") for name in codenames)
+
+
+def test_deleting_a_photo_removes_its_file_once_committed(
+    seed_meeting, django_capture_on_commit_callbacks
+):
+    report = Report.objects.create(topic=seed_meeting.topics.first())
+    photo = ReportPhoto(report=report, caption="Sheet")
+    photo.image.save("sheet.png", ContentFile(b"not checked here"), save=True)
+    stored = photo.image.path
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.delete()
+
+    assert not os.path.exists(stored)
+    assert not ReportPhoto.objects.exists()
