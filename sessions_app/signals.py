@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.signals import post_delete, post_save, pre_save
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.core.files.base import ContentFile
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 
 from sessions_app.models import Initiative, InitiativeMember, Meeting, Report, ReportPhoto, Topic
 from sessions_app.signals import COORDINATORS_GROUP
