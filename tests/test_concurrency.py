@@ -1,9 +1,13 @@
-"""Two facilitators acting at once on PostgreSQL: the row locks let exactly one win."""
+"""Two facilitators acting at once: the row locks (PostgreSQL) or the immediate write
+transactions (SQLite) let exactly one of them win."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection, connections
@@ -15,13 +19,10 @@ from sessions_app.models import Participant
 
 from .conftest import cell_of, make_meeting, make_topic, wall
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
-        reason="needs DATABASE_URL pointing at PostgreSQL",
-    ),
-]
+on_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="needs DATABASE_URL pointing at PostgreSQL",
+)
 
 
 def run_together(*calls) -> list[str]:
@@ -49,6 +50,8 @@ def run_together(*calls) -> list[str]:
     return outcomes
 
 
+@on_postgres
+@pytest.mark.django_db(transaction=True)
 def test_two_placements_into_one_cell_exactly_one_succeeds():
     assert connection.vendor == "postgresql"
     meeting = make_meeting()
@@ -66,6 +69,8 @@ def test_two_placements_into_one_cell_exactly_one_succeeds():
     assert list(wall(meeting)) == ["A1"]
 
 
+@on_postgres
+@pytest.mark.django_db(transaction=True)
 def test_one_convener_placed_twice_in_a_slot_at_once_exactly_one_succeeds():
     meeting = make_meeting()
     lina = Participant.objects.create(meeting=meeting, name="Lina")
@@ -79,3 +84,27 @@ def test_one_convener_placed_twice_in_a_slot_at_once_exactly_one_succeeds():
 
     assert sorted(o.split(":")[0] for o in outcomes) == ["placed", "refused"]
     assert len(wall(meeting)) == 1
+
+
+def test_two_placements_into_one_cell_on_a_sqlite_file_exactly_one_succeeds(tmp_path):
+    root = Path(__file__).parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
+        "REDIS_URL": "",
+    }
+
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("sqlite_race.py"))],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["placed", "refused"]
