@@ -14,8 +14,9 @@ from PIL import Image
 
 from sessions_app import interchange
 from sessions_app.interchange import Bundle, FormatError, import_document, import_path
+from sessions_app.models import Report, Topic
 
-from .conftest import wall
+from .conftest import make_meeting, make_topic, wall
 
 pytestmark = pytest.mark.django_db
 
@@ -475,3 +476,27 @@ def test_import_that_fails_after_saving_photos_removes_them(seed_document, tmp_p
     media = Path(interchange.default_storage.location)
     assert not [p for p in media.rglob("*") if p.is_file()]
     assert row_counts()["ReportPhoto"] == 0
+
+
+def test_export_of_a_meeting_built_in_the_app_is_a_valid_document(db, tmp_path):
+    meeting = make_meeting(rooms="Ab")
+    meeting.links.create(title="", url="https://example.org/open-space")
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="In the tray")
+    make_topic(meeting, title="Private", status=Topic.Status.DRAFT)
+    Report.objects.create(topic=placed, summary="We met.", insights=["More"])
+    initiative = meeting.initiatives.create(who="Lina", what="A hub", levels="UF")
+    initiative.members.create(name="Anki W, INAB")
+    meeting.reflections.create(text="Good day")
+    meeting.reflections.create(text="Hidden", is_visible=False)
+
+    document = interchange.export_document(meeting)
+    interchange.validate_document(Bundle(document))
+    out = tmp_path / "out.json"
+    out.write_text(json.dumps(document), encoding="utf-8")
+    again = interchange.export_document(import_path(out))
+
+    assert again == document
+    assert [t["title"] for t in document["topics"]] == ["Freight", "In the tray"]
+    assert document["initiatives"][0]["levels"] == ["U", "F"]
+    assert document["reflections"] == ["Good day"]
