@@ -173,6 +173,11 @@ def announce_agenda(meeting: Meeting, *, slot_ids: Iterable[int | None] | None =
     announce(meeting.pk, shared=agenda_fragments(slot_ids), facilitators=["moderation"])
 
 
+def announce_setup(meeting: Meeting) -> None:
+    """The meeting's details, slots or rooms changed: every page gets its stage and wall anew."""
+    announce(meeting.pk, shared=["stage", *AGENDA], facilitators=["moderation"])
+
+
 def nudge(participant_ids: Iterable[int | None], *, join_code: str) -> None:
     """After commit, tell these participants' phones to fetch their own topics again.
 

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from . import realtime
 from .models import Facilitator, Link, Meeting, Room, Slot, Topic
 
 MAX_SLOTS = 12
@@ -66,6 +67,7 @@ def generate_slots(
         slot.starts, slot.ends = starts, ends
         slot.save()
         slots.append(slot)
+    realtime.announce_setup(meeting)
     return slots
 
 

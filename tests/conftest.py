@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from sessions_app import realtime
 from sessions_app.interchange import Bundle, import_document
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
 
@@ -92,6 +93,16 @@ def wall(meeting: Meeting) -> dict[str, str]:
         "slot", "room"
     )
     return {t.code: t.title for t in placed}
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, str]]:
+    """What would go to each group, after commit: (group name, rendered text)."""
+    messages: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        realtime, "send_to_group", lambda group, html: messages.append((group, html))
+    )
+    return messages
 
 
 @pytest.fixture

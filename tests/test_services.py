@@ -27,16 +27,6 @@ def ann(meeting):
     return Participant.objects.create(meeting=meeting, name="Ann")
 
 
-@pytest.fixture
-def sent(monkeypatch):
-    """What would go to each group, after commit."""
-    messages: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        realtime, "send_to_group", lambda group, html: messages.append((group, html))
-    )
-    return messages
-
-
 def test_join_meeting_tidies_name_and_organisation(meeting):
     person = services.join_meeting(meeting=meeting, name="  Lina   S ", organization=" INAB ")
 

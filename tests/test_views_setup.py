@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
+from sessions_app import realtime
 from sessions_app.models import Facilitator, Meeting, Room, Series, Slot
 
 from .conftest import make_meeting, make_topic
@@ -351,3 +352,35 @@ def test_meeting_copy_of_a_long_title_fits_and_speaks_the_meetings_language(clie
     copy = Meeting.objects.exclude(pk=meeting.pk).get()
     assert len(copy.title) == 200
     assert copy.title.startswith("Kopia av ÅÅÅ")
+
+
+def test_meeting_rooms_change_reaches_every_open_page(
+    client, organiser, sent, django_capture_on_commit_callbacks
+):
+    meeting = make_meeting(rooms="A")
+    a = meeting.rooms.get()
+    data = formset_data(
+        "rooms", [{"id": a.pk, "code": "A", "name": ""}, {"code": "B", "name": "Biblioteket"}], 1
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("meeting_rooms", args=[meeting.pk]), data)
+
+    shared = [html for group, html in sent if group == realtime.meeting_group(meeting.pk)]
+    assert len(shared) == 1
+    assert "Biblioteket" in shared[0]
+
+
+def test_meeting_slots_change_reaches_every_open_page(
+    client, organiser, sent, django_capture_on_commit_callbacks
+):
+    meeting = make_meeting(slots=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("meeting_slots", args=[meeting.pk]),
+            {"first_starts": "09:00", "length": "30", "gap": "10", "count": "2"},
+        )
+
+    shared = [html for group, html in sent if group == realtime.meeting_group(meeting.pk)]
+    assert "09.40–10.10" in shared[0]

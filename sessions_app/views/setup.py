@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import realtime
 from ..models import Facilitator, Meeting
 from ..permissions import can_facilitate
 from ..setup import SetupError, copy_setup, generate_slots
@@ -48,6 +49,7 @@ def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse
             facilitators.instance = links.instance = saved
             facilitators.save()
             links.save()
+            realtime.announce_setup(saved)
             if meeting is None and not can_facilitate(request.user, saved):
                 # Whoever creates a meeting may run it, even without rights to all meetings.
                 Facilitator.objects.create(
@@ -124,6 +126,7 @@ def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and formset.is_valid():
         with transaction.atomic():
             formset.save()
+            realtime.announce_setup(meeting)
         messages.success(request, _("The rooms are saved."))
         return redirect("meeting_rooms", meeting.pk)
     return render(
