@@ -55,6 +55,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
         access = await database_sync_to_async(_access)(self.scope, meeting_id)
         if access is None:
+            # Accept first: a close before accepting reaches the browser as 1006, and the
+            # page could not tell "you are not in this meeting" from a lost network.
+            await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
         for group in access.groups:

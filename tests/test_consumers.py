@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.test import Client
@@ -68,6 +69,27 @@ def socket(meeting, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketComm
     if cookie:
         headers.append((b"cookie", cookie))
     return WebsocketCommunicator(asgi_application(), f"/ws/meetings/{meeting.pk}/", headers=headers)
+
+
+async def close_code(communicator: WebsocketCommunicator) -> int:
+    """How the server ended a socket it refused: accepted, then closed with a code.
+
+    Refused during the handshake instead, the browser would see 1006 and keep trying.
+    """
+    connected, _ = await communicator.connect(timeout=10)
+    assert connected, "refused in the handshake: the page would never learn why"
+    message = await communicator.receive_output(timeout=5)
+    assert message["type"] == "websocket.close", "the socket received data before closing"
+    return message["code"]
+
+
+def user_cookie(username: str, *permissions: str) -> bytes:
+    user = get_user_model().objects.create_user(username, password="pw")
+    user.user_permissions.add(*Permission.objects.filter(codename__in=permissions))
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
 
 
 @pytest.fixture(autouse=True)
@@ -181,10 +203,25 @@ async def test_socket_refuses_a_foreign_origin(meeting, phone_cookie):
 
 
 async def test_socket_refuses_a_browser_that_has_not_joined(meeting):
-    connected, code = await socket(meeting).connect(timeout=10)
+    assert await close_code(socket(meeting)) == 4403
 
-    assert not connected
-    assert code == 4403
+
+@pytest.mark.parametrize(
+    "permissions",
+    [(), ("view_meeting",)],
+    ids=["a logged-in user", "a coordinator, who reads documents but runs nothing"],
+)
+async def test_socket_refuses_a_user_who_does_not_facilitate(meeting, permissions):
+    cookie = await database_sync_to_async(user_cookie)("someone", *permissions)
+
+    assert await close_code(socket(meeting, cookie)) == 4403
+
+
+async def test_socket_refuses_the_facilitator_of_another_meeting(meeting):
+    other_meeting = await database_sync_to_async(make_meeting)(title="Elsewhere")
+    cookie = await database_sync_to_async(facilitator_cookie)(other_meeting)
+
+    assert await close_code(socket(meeting, cookie)) == 4403
 
 
 async def test_socket_refuses_a_participant_of_another_meeting(meeting):
@@ -194,10 +231,7 @@ async def test_socket_refuses_a_participant_of_another_meeting(meeting):
     )
     cookie = await database_sync_to_async(participant_cookie)(stranger)
 
-    connected, code = await socket(meeting, cookie).connect(timeout=10)
-
-    assert not connected
-    assert code == 4403
+    assert await close_code(socket(meeting, cookie)) == 4403
 
 
 async def test_socket_refuses_an_unknown_meeting(meeting, phone_cookie):
@@ -205,9 +239,7 @@ async def test_socket_refuses_an_unknown_meeting(meeting, phone_cookie):
         asgi_application(), "/ws/meetings/999999/", headers=[ORIGIN, (b"cookie", phone_cookie)]
     )
 
-    connected, _ = await communicator.connect(timeout=10)
-
-    assert not connected
+    assert await close_code(communicator) == 4403
 
 
 async def test_socket_answers_a_ping(meeting, phone_cookie):
