@@ -47,7 +47,15 @@ def _require_open(meeting: Meeting) -> None:
         raise ParticipationError(_("This meeting is closed."))
 
 
+def _lock_open_meeting(participant: Participant) -> Meeting:
+    """Lock the meeting first, in the order the agenda's writes take their locks."""
+    meeting = Meeting.objects.select_for_update().get(pk=participant.meeting_id)
+    _require_open(meeting)
+    return meeting
+
+
 def _own_topic(participant: Participant, topic_id: int, *, allowed=OWN_EDITABLE) -> Topic:
+    _lock_open_meeting(participant)
     topic = (
         Topic.objects.select_for_update()
         .filter(meeting_id=participant.meeting_id, convener=participant, pk=topic_id)
@@ -100,15 +108,17 @@ def create_draft(*, participant: Participant, title: str, description: str = "")
 
 @transaction.atomic
 def edit_topic(
-    *, participant: Participant, topic_id: int, title: str, description: str = ""
+    *, participant: Participant, topic_id: int, title: str, description: str | None = None
 ) -> Topic:
-    """Change the title or description of one's own topic while it is not yet placed."""
+    """Change the title (and description, if given) of one's own topic until it is placed."""
     topic = _own_topic(participant, topic_id)
     topic.title = _clean_title(title)
-    topic.description = _clean_description(description)
+    if description is not None:
+        topic.description = _clean_description(description)
     topic.save(update_fields=["title", "description", "updated_at"])
     if topic.is_on_wall:
         realtime.announce_topic(topic)
+    realtime.nudge([topic.partner_id], join_code=topic.meeting.join_code)
     return topic
 
 
@@ -135,6 +145,7 @@ def share_topic(*, participant: Participant, topic_id: int, partner_id: int) -> 
 @transaction.atomic
 def cosign_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Sign a topic a partner shared with you, so that you convene it together."""
+    _lock_open_meeting(participant)
     topic = (
         Topic.objects.select_for_update()
         .filter(meeting_id=participant.meeting_id, partner=participant, pk=topic_id)
@@ -158,11 +169,11 @@ def cosign_topic(*, participant: Participant, topic_id: int) -> Topic:
 @transaction.atomic
 def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Bring one's draft to the marketplace, where the facilitator can place it."""
-    _require_open(participant.meeting)
     topic = _own_topic(participant, topic_id, allowed=(Status.DRAFT, Status.SHARED))
     topic.status = Status.RAISED
     topic.save(update_fields=["status", "updated_at"])
     realtime.announce_agenda(topic.meeting, slot_ids=[None])
+    realtime.nudge([topic.partner_id], join_code=topic.meeting.join_code)
     return topic
 
 
@@ -171,6 +182,7 @@ def withdraw_own_topic(*, participant: Participant, topic_id: int) -> Topic:
     with transaction.atomic():
         _own_topic(participant, topic_id)
         topic = agenda.withdraw_topic(meeting=participant.meeting, topic_id=topic_id)
+        realtime.nudge([topic.partner_id], join_code=participant.meeting.join_code)
     if topic.status == Status.WITHDRAWN:
         realtime.announce_moderation(participant.meeting)
     return topic
@@ -186,6 +198,8 @@ def toggle_interest(*, participant: Participant, topic_id: int) -> bool:
     ).first()
     if topic is None:
         raise ParticipationError(_("That topic is not on the agenda."))
+    # One participant's taps are served one after the other: two at once cannot both add.
+    Participant.objects.select_for_update().filter(pk=participant.pk).first()
     deleted, _counts = Interest.objects.filter(topic=topic, participant=participant).delete()
     if not deleted:
         Interest.objects.create(topic=topic, participant=participant)

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import translation
 
-from sessions_app import agenda
+from sessions_app import agenda, services
 from sessions_app.agenda import AgendaError
 from sessions_app.models import Participant
 
@@ -36,7 +36,7 @@ def run_together(*calls) -> list[str]:
             # Translation is per thread: read the refusal in English, as the other tests do.
             with translation.override("en"):
                 call()
-            outcomes[index] = "placed"
+            outcomes[index] = "done"
         except AgendaError as exc:
             outcomes[index] = f"refused: {exc}"
         finally:
@@ -64,7 +64,7 @@ def test_two_placements_into_one_cell_exactly_one_succeeds():
         lambda: agenda.place_topic(meeting=meeting, topic_id=second.pk, **target),
     )
 
-    assert sorted(o.split(":")[0] for o in outcomes) == ["placed", "refused"]
+    assert sorted(o.split(":")[0] for o in outcomes) == ["done", "refused"]
     assert any("A1 is already taken" in o for o in outcomes)
     assert list(wall(meeting)) == ["A1"]
 
@@ -82,7 +82,7 @@ def test_one_convener_placed_twice_in_a_slot_at_once_exactly_one_succeeds():
         lambda: agenda.place_topic(meeting=meeting, topic_id=second.pk, **cell_of(meeting, "B1")),
     )
 
-    assert sorted(o.split(":")[0] for o in outcomes) == ["placed", "refused"]
+    assert sorted(o.split(":")[0] for o in outcomes) == ["done", "refused"]
     assert len(wall(meeting)) == 1
 
 
@@ -108,3 +108,17 @@ def test_two_placements_into_one_cell_on_a_sqlite_file_exactly_one_succeeds(tmp_
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["placed", "refused"]
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_interest_taps_at_once_are_served_one_after_the_other():
+    meeting = make_meeting()
+    topic = make_topic(meeting, title="Freight")
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+    tap = lambda: services.toggle_interest(participant=ann, topic_id=topic.pk)  # noqa: E731
+
+    outcomes = run_together(tap, tap)
+
+    assert outcomes == ["done", "done"]  # neither failed
+    assert not topic.interests.exists()  # marked, then unmarked

@@ -190,3 +190,69 @@ def test_moving_a_topic_sends_its_old_and_new_rows_only(
     slots = {slot.number: slot.pk for slot in meeting.slots.all()}
     assert f'id="slot-{slots[1]}"' in shared and f'id="slot-{slots[3]}"' in shared
     assert f'id="slot-{slots[2]}"' not in shared and 'id="tray"' not in shared
+
+
+@pytest.fixture
+def shared_with_bo(ann, meeting):
+    """Ann's draft, shared with Bo: (topic, Bo)."""
+    bo = Participant.objects.create(meeting=meeting, name="Bo")
+    topic = services.create_draft(participant=ann, title="Freight")
+    services.share_topic(participant=ann, topic_id=topic.pk, partner_id=bo.pk)
+    return topic, bo
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ann, topic: services.edit_topic(participant=ann, topic_id=topic.pk, title="Ports"),
+        lambda ann, topic: services.raise_topic(participant=ann, topic_id=topic.pk),
+        lambda ann, topic: services.withdraw_own_topic(participant=ann, topic_id=topic.pk),
+    ],
+    ids=["edit", "raise", "withdraw"],
+)
+def test_partner_is_told_when_a_shared_topic_changes(
+    ann, shared_with_bo, sent, django_capture_on_commit_callbacks, change
+):
+    topic, bo = shared_with_bo
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(ann, topic)
+
+    assert realtime.participant_group(bo.pk) in [group for group, _html in sent]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda ann, bo, topic: services.edit_topic(participant=ann, topic_id=topic.pk, title="X"),
+        lambda ann, bo, topic: services.share_topic(
+            participant=ann, topic_id=topic.pk, partner_id=bo.pk
+        ),
+        lambda ann, bo, topic: services.cosign_topic(participant=bo, topic_id=topic.pk),
+        lambda ann, bo, topic: services.withdraw_own_topic(participant=ann, topic_id=topic.pk),
+    ],
+    ids=["edit", "share", "co-sign", "withdraw"],
+)
+def test_a_closed_meeting_takes_no_more_changes_to_topics(ann, meeting, shared_with_bo, change):
+    topic, bo = shared_with_bo
+    meeting.phase = Meeting.Phase.CLOSED
+    meeting.save()
+
+    with pytest.raises(ParticipationError, match="This meeting is closed."):
+        change(ann, bo, topic)
+
+    topic.refresh_from_db()
+    assert (topic.title, topic.status, topic.partner_signed) == (
+        "Freight",
+        Topic.Status.SHARED,
+        False,
+    )
+
+
+def test_edit_topic_without_a_description_keeps_the_one_it_has(ann):
+    topic = services.create_draft(participant=ann, title="Freight", description="Goods by rail")
+
+    services.edit_topic(participant=ann, topic_id=topic.pk, title="Freight flows")
+
+    topic.refresh_from_db()
+    assert (topic.title, topic.description) == ("Freight flows", "Goods by rail")

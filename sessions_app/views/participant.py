@@ -190,7 +190,8 @@ def topic_edit(request: HttpRequest, participant: Participant, topic_id: int) ->
         participant=participant,
         topic_id=topic_id,
         title=request.POST.get("title", ""),
-        description=request.POST.get("description", ""),
+        # The phone's form has no description: leave the topic's own alone.
+        description=request.POST.get("description"),
     )
 
 
