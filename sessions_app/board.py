@@ -54,15 +54,6 @@ class Board:
     rows: list[Row]
     tray: list[Card]
 
-    @property
-    def warnings(self) -> list[str]:
-        seen: list[str] = []
-        for row in self.rows:
-            for cell in row.cells:
-                if cell.card:
-                    seen.extend(w for w in cell.card.warnings if w not in seen)
-        return seen
-
 
 def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
