@@ -41,9 +41,11 @@ def seed_meeting(db, seed_document) -> Meeting:
     return import_document(Bundle(document=seed_document))
 
 
-def make_meeting(*, slots: int = 3, rooms: str = "ABC", title: str = "Test meeting") -> Meeting:
+def make_meeting(
+    *, slots: int = 3, rooms: str = "ABC", title: str = "Test meeting", language: str = "sv"
+) -> Meeting:
     """A meeting with `slots` 25-minute slots from 13.45 and one room per letter."""
-    meeting = Meeting.objects.create(title=title, date=dt.date(2024, 5, 7))
+    meeting = Meeting.objects.create(title=title, date=dt.date(2024, 5, 7), language=language)
     start = dt.datetime(2024, 5, 7, 13, 45)
     for number in range(1, slots + 1):
         begins = start + dt.timedelta(minutes=30 * (number - 1))

@@ -26,10 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def meeting(db):
     """An English meeting, so that messages read as they are written here."""
-    meeting = make_meeting()
-    meeting.language = Meeting.Language.ENGLISH
-    meeting.save()
-    return meeting
+    return make_meeting(language=Meeting.Language.ENGLISH)
 
 
 ORIGIN = (b"origin", b"http://testserver")

@@ -21,10 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def meeting(db):
     """An English meeting, so that messages read as they are written here."""
-    meeting = make_meeting()
-    meeting.language = Meeting.Language.ENGLISH
-    meeting.save()
-    return meeting
+    return make_meeting(language=Meeting.Language.ENGLISH)
 
 
 @pytest.fixture
