@@ -76,7 +76,6 @@ def fragment_context(meeting: Meeting, names: Iterable[str]) -> dict:
             "people": meeting.people.count(),
             "drafts": by_status.get(Topic.Status.DRAFT, 0),
             "shared": by_status.get(Topic.Status.SHARED, 0),
-            "raised": by_status.get(Topic.Status.RAISED, 0),
             "placed": by_status.get(Topic.Status.PLACED, 0),
         }
     return context
@@ -98,9 +97,18 @@ def _render_part(kind: str, key: str, context: dict) -> str:
     )
 
 
+def _rows_first(name: str) -> bool:
+    """Sort key putting the grid's rows before every other fragment."""
+    return name.partition(":")[0] != "row"
+
+
 def render_fragments(meeting: Meeting, names: Iterable[str], **extra) -> str:
-    """Render the named fragments once each, in the meeting's language, as one text."""
-    names = list(dict.fromkeys(names))
+    """Render the named fragments once each, in the meeting's language, as one text.
+
+    Rows of the grid come first. The browser parses a message inside a <template>, where
+    a <tr> that follows a non-table element (such as the tray's <section>) is dropped.
+    """
+    names = sorted(dict.fromkeys(names), key=_rows_first)
     templates = {**SHARED_FRAGMENTS, **FACILITATOR_FRAGMENTS}
     with translation.override(meeting.language):
         context = fragment_context(meeting, names) | extra
@@ -203,12 +211,11 @@ def announce_card(topic: Topic) -> None:
 
 
 def announce_topic(topic: Topic) -> None:
-    """A topic's title or conveners changed: its card, or its row if it is on the wall."""
-    if topic.slot_id is None:
-        announce_card(topic)
-    else:
-        # The whole row, since a new co-convener can clash with another cell of the slot.
-        announce(topic.meeting_id, shared=[f"row:{topic.slot_id}"])
+    """A raised topic's title or conveners changed: send its card, which is in the tray.
+
+    A placed topic cannot be edited or co-signed any more, so no row is ever affected.
+    """
+    announce_card(topic)
 
 
 def announce_phase(meeting: Meeting) -> None:

@@ -74,16 +74,16 @@
     document.dispatchEvent(new CustomEvent("live:updated"));
   }
 
-  let opened = 0;
-
   // The server sends the shared state on every connect; what is personal to this
-  // phone (its own topics) is fetched again after a reconnect.
+  // phone (its own topics) is fetched on every connect too, the first one included: a
+  // nudge sent between the page's render and the socket joining its group is lost, and
+  // this one GET catches up with it. It swaps only the list (#mine), never a field
+  // being typed in (see phone.html and phone.js).
   function onOpen(event) {
     setOnline(true);
     lastSocket = null;
-    opened += 1;
     const shell = event.target.closest ? event.target.closest("[data-mine-url]") : null;
-    if (opened > 1 && shell) {
+    if (shell) {
       htmx.ajax("GET", shell.dataset.mineUrl, { source: shell, swap: "none" });
     }
   }

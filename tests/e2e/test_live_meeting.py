@@ -144,8 +144,12 @@ def browser(server):
         browser.close()
 
 
-def join_by_code(browser, server: Server, code: str, name: str, width: int = 390):
+def join_by_code(
+    browser, server: Server, code: str, name: str, width: int = 390, requests: list | None = None
+):
     page = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 844}}).new_page()
+    if requests is not None:
+        page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{server.url}/join/")
     page.fill("input[name=code]", code.lower())
     page.click("button[type=submit]")
@@ -271,6 +275,56 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
         assert page.evaluate("window.notReloaded") is True
     # One-handed on a 360 px phone: nothing sticks out sideways.
     assert second.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_what_a_phone_is_typing_survives_a_nudge(browser, server):
+    from playwright.sync_api import expect
+
+    code = server.query("SELECT join_code FROM sessions_app_meeting WHERE title = 'Lärandeträff 4'")
+    code = code[0][0]
+    requests: list[str] = []
+    dee = join_by_code(browser, server, code, "Dee Typing", requests=requests)
+    eve = join_by_code(browser, server, code, "Eve Sharing")
+    # Even the first connect fetches the own topics: a nudge sent before the socket
+    # joined its group would otherwise be lost.
+    deadline = time.monotonic() + 5
+    while not any("part=mine" in url for url in requests) and time.monotonic() < deadline:
+        dee.wait_for_timeout(50)
+    assert any("part=mine" in url for url in requests)
+
+    # Dee has a topic, opens its Edit form and starts typing in it and in a new one.
+    own = "Hur håller vi cykelbanorna fria på vintern?"
+    dee.fill("#new-title", own)
+    dee.click(".propose [type=submit]")
+    topic = dee.locator(".my-topic", has_text=own)
+    expect(topic).to_be_visible()
+    expect(dee.locator("#new-title")).to_have_value("")  # a saved proposal empties it
+    topic.locator("summary").click()
+    dee.locator(".my-topic textarea[name=title]").fill(own + " Och trottoarerna?")
+    dee.fill("#new-title", "half typed idea")
+    dee.evaluate("window.notReloaded = true")
+
+    # Eve shares a draft with Dee: Dee's list is fetched again, her typing stays.
+    pair = "Vem plogar först?"
+    eve.fill("#new-title", pair)
+    eve.click(".propose [type=submit]")
+    eve.locator(".my-topic", has_text=pair).locator("select").select_option(
+        label="Dee Typing, Umeå kommun"
+    )
+    eve.locator(".my-topic", has_text=pair).locator(".share [type=submit]").click()
+    expect(dee.locator(".shared-topic", has_text=pair)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(dee.locator("#new-title")).to_have_value("half typed idea")
+    expect(dee.locator(".my-topic details.edit")).to_have_attribute("open", "")
+    expect(dee.locator(".my-topic textarea[name=title]")).to_have_value(own + " Och trottoarerna?")
+    assert dee.evaluate("window.notReloaded") is True
+
+    # Saving the edit closes the form and shows the new title, as before.
+    dee.locator(".my-topic details.edit [type=submit]:not(.danger)").click()
+    expect(dee.locator(".my-topic-title", has_text="Och trottoarerna?")).to_be_visible()
+    expect(dee.locator(".my-topic details.edit")).not_to_have_attribute("open", "")
+    expect(dee.locator("#new-title")).to_have_value("half typed idea")
+    for page in (dee, eve):
+        page.context.close()
 
 
 def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server):

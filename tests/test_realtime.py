@@ -1,0 +1,95 @@
+"""The broadcasts' text: the order of its fragments and what a request-less render holds."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from django.urls import reverse
+
+from sessions_app import realtime
+from sessions_app.models import Facilitator, Topic
+
+from .conftest import make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_go_before_the_tray_whatever_order_they_were_named_in(meeting):
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Waiting")
+
+    html = realtime.render_fragments(meeting, ["tray", f"row:{placed.slot_id}"])
+
+    # Inside htmx's <template>, a <tr> after the tray's <section> would be dropped.
+    assert html.lstrip().startswith(f'<tr class="slot-row" id="slot-{placed.slot_id}"')
+    assert html.index(f'id="slot-{placed.slot_id}"') < html.index('id="tray"')
+    assert "Freight" in html and "Waiting" in html
+
+
+def test_a_move_to_the_tray_and_a_row_sends_the_row_first(meeting):
+    slot = meeting.slots.get(number=2)
+    make_topic(meeting, title="Freight", cell="B2")
+
+    names = realtime.agenda_fragments([None, slot.pk])
+    html = realtime.render_fragments(meeting, names)
+
+    assert html.lstrip().startswith(f'<tr class="slot-row" id="slot-{slot.pk}"')
+    assert html.count('id="tray"') == 1
+
+
+def test_rows_also_go_before_the_grid_and_the_cards(meeting):
+    topic = make_topic(meeting, title="Waiting")
+    slot = meeting.slots.get(number=1)
+
+    html = realtime.render_fragments(meeting, ["grid", f"card:{topic.pk}", f"row:{slot.pk}"])
+
+    row = html.index(f'id="slot-{slot.pk}" hx-swap-oob')
+    assert row < html.index('<table id="grid"') and row < html.index(f'id="topic-{topic.pk}"')
+
+
+def test_the_broadcast_phase_control_has_no_csrf_tag_and_no_warning(meeting, settings):
+    settings.DEBUG = True
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django warns of a csrf_token without a request
+        html = realtime.render_fragments(meeting, ["phase_control"])
+
+    assert 'id="phase-control"' in html and 'hx-post="' in html
+    assert "csrfmiddlewaretoken" not in html
+
+
+def test_the_projector_page_keeps_the_token_for_a_form_posted_without_javascript(
+    client, meeting, django_user_model
+):
+    user = django_user_model.objects.create_user("lead", password="pw")
+    Facilitator.objects.create(meeting=meeting, name="Lead", user=user)
+    client.force_login(user)
+
+    html = client.get(reverse("projector", args=[meeting.pk])).content.decode()
+
+    control = html[html.index('id="phase-control"') : html.index("</nav>")]
+    assert 'name="csrfmiddlewaretoken"' in control
+
+
+def test_moderation_counts_what_it_shows(meeting):
+    make_topic(meeting, title="Draft", status=Topic.Status.DRAFT)
+    make_topic(meeting, title="Freight", cell="A1")
+
+    counts = realtime.fragment_context(meeting, ["moderation"])["counts"]
+
+    assert counts == {"people": 2, "drafts": 1, "shared": 0, "placed": 1}
+
+
+def test_a_raised_topic_edited_sends_only_its_card(
+    meeting, sent, django_capture_on_commit_callbacks
+):
+    topic = make_topic(meeting, title="Waiting")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        realtime.announce_topic(topic)
+
+    [(group, html)] = sent
+    assert group == realtime.meeting_group(meeting.pk)
+    assert html.lstrip().startswith(f'<article class="card" id="topic-{topic.pk}" hx-swap-oob')
+    assert 'class="slot-row"' not in html
