@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from .models import Meeting
 
@@ -31,3 +34,11 @@ def can_read(user: User, meeting: Meeting) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm("sessions_app.view_meeting") or can_facilitate(user, meeting)
+
+
+def facilitated_meeting(user: User, pk: int) -> Meeting:
+    """The meeting with this id, if the user may run it: 404 if none, 403 if not theirs."""
+    meeting = get_object_or_404(Meeting, pk=pk)
+    if not can_facilitate(user, meeting):
+        raise PermissionDenied(_("Only this meeting's facilitators can do that."))
+    return meeting

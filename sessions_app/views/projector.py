@@ -8,9 +8,8 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from .. import agenda, realtime, services
 from ..agenda import AgendaError
 from ..models import Meeting
-from ..permissions import can_facilitate
+from ..permissions import facilitated_meeting
 
 ALL_FRAGMENTS = [*realtime.SHARED_FRAGMENTS, *realtime.FACILITATOR_FRAGMENTS]
 
@@ -30,9 +29,7 @@ def facilitator_view(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
-        meeting = get_object_or_404(Meeting, pk=pk)
-        if not can_facilitate(request.user, meeting):
-            raise PermissionDenied(_("Only this meeting's facilitators can do that."))
+        meeting = facilitated_meeting(request.user, pk)
         with translation.override(meeting.language):
             return view(request, meeting, *args, **kwargs)
 

@@ -6,17 +6,16 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import realtime
 from ..models import Facilitator, Meeting
-from ..permissions import can_facilitate
+from ..permissions import can_facilitate, facilitated_meeting
 from ..setup import SetupError, copy_setup, generate_slots
 from ..setup_forms import (
     FacilitatorFormSet,
@@ -29,13 +28,6 @@ from ..setup_forms import (
 
 def _minutes(time: dt.time) -> int:
     return time.hour * 60 + time.minute
-
-
-def _facilitated_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = get_object_or_404(Meeting, pk=pk)
-    if not can_facilitate(request.user, meeting):
-        raise PermissionDenied(_("Only this meeting's facilitators can change it."))
-    return meeting
 
 
 def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse:
@@ -78,13 +70,13 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _save_meeting(request, _facilitated_meeting(request, pk))
+    return _save_meeting(request, facilitated_meeting(request.user, pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _facilitated_meeting(request, pk)
+    meeting = facilitated_meeting(request.user, pk)
     slots = list(meeting.slots.all())
     initial = {"length": 25, "gap": 5, "count": len(slots) or 3}
     if slots:
@@ -121,7 +113,7 @@ def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _facilitated_meeting(request, pk)
+    meeting = facilitated_meeting(request.user, pk)
     formset = RoomFormSet(request.POST or None, instance=meeting, prefix="rooms")
     if request.method == "POST" and formset.is_valid():
         with transaction.atomic():
@@ -141,6 +133,6 @@ def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("sessions_app.add_meeting", raise_exception=True)
 @require_POST
 def meeting_copy(request: HttpRequest, pk: int) -> HttpResponse:
-    copy = copy_setup(meeting=_facilitated_meeting(request, pk))
+    copy = copy_setup(meeting=facilitated_meeting(request.user, pk))
     messages.success(request, _("A new meeting was started from this setup. Give it its date."))
     return redirect("meeting_edit", copy.pk)
