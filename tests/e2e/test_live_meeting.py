@@ -144,6 +144,15 @@ def browser(server):
         browser.close()
 
 
+def propose_and_share(phone, title: str, *, partner: str) -> None:
+    """On a phone: propose a draft, then share it with the partner of that label."""
+    phone.fill("#new-title", title)
+    phone.click(".propose [type=submit]")
+    draft = phone.locator(".my-topic", has_text=title)
+    draft.locator("select").select_option(label=partner)
+    draft.locator(".share [type=submit]").click()
+
+
 def join_by_code(
     browser, server: Server, code: str, name: str, width: int = 390, requests: list | None = None
 ):
@@ -187,12 +196,7 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
 
     # The pair step: Ada shares a draft with Bo, whose phone shows it at once; Bo co-signs.
     pair = "Hur delar vi på lastcyklar?"
-    first.fill("#new-title", pair)
-    first.click(".propose [type=submit]")
-    first.locator(".my-topic", has_text=pair).locator("select").select_option(
-        label="Bo Phone, Umeå kommun"
-    )
-    first.locator(".my-topic", has_text=pair).locator(".share [type=submit]").click()
+    propose_and_share(first, pair, partner="Bo Phone, Umeå kommun")
     shared = second.locator(".shared-topic", has_text=pair)
     expect(shared).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     shared.locator("form[action$='/cosign/'] button").click()
@@ -306,12 +310,7 @@ def test_what_a_phone_is_typing_survives_a_nudge(browser, server):
 
     # Eve shares a draft with Dee: Dee's list is fetched again, her typing stays.
     pair = "Vem plogar först?"
-    eve.fill("#new-title", pair)
-    eve.click(".propose [type=submit]")
-    eve.locator(".my-topic", has_text=pair).locator("select").select_option(
-        label="Dee Typing, Umeå kommun"
-    )
-    eve.locator(".my-topic", has_text=pair).locator(".share [type=submit]").click()
+    propose_and_share(eve, pair, partner="Dee Typing, Umeå kommun")
     expect(dee.locator(".shared-topic", has_text=pair)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(dee.locator("#new-title")).to_have_value("half typed idea")
     expect(dee.locator(".my-topic details.edit")).to_have_attribute("open", "")
