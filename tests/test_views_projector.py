@@ -43,7 +43,11 @@ def stranger_client(client):
     return client
 
 
-def board_post(client, meeting, **data):
+def board_post(client, meeting, *, cell: str | None = None, **data):
+    """Post a board action as htmx does; `cell` such as "A1" names the target cell."""
+    if cell is not None:
+        target = cell_of(meeting, cell)
+        data.update(slot=target["slot_id"], room=target["room_id"])
     return client.post(reverse("board_action", args=[meeting.pk]), data, HTTP_HX_REQUEST="true")
 
 
@@ -79,16 +83,8 @@ def test_board_action_says_a_broken_rule_in_the_meeting_language(facilitator_cli
     meeting.save()
     make_topic(meeting, title="First", cell="A1")
     second = make_topic(meeting, title="Second")
-    cell = cell_of(meeting, "A1")
 
-    response = board_post(
-        facilitator_client,
-        meeting,
-        action="place",
-        topic=second.pk,
-        slot=cell["slot_id"],
-        room=cell["room_id"],
-    )
+    response = board_post(facilitator_client, meeting, action="place", topic=second.pk, cell="A1")
 
     assert "A1 är redan upptagen av ”First”." in response.content.decode()
     assert wall(meeting) == {"A1": "First"}
@@ -120,16 +116,8 @@ def test_projector_lets_users_with_the_change_permission_run_any_meeting(client,
 
 def test_board_action_places_a_topic_and_says_so(facilitator_client, meeting):
     topic = make_topic(meeting, title="Freight")
-    cell = cell_of(meeting, "B2")
 
-    response = board_post(
-        facilitator_client,
-        meeting,
-        action="place",
-        topic=topic.pk,
-        slot=cell["slot_id"],
-        room=cell["room_id"],
-    )
+    response = board_post(facilitator_client, meeting, action="place", topic=topic.pk, cell="B2")
 
     assert wall(meeting) == {"B2": "Freight"}
     assert "“Freight” is now in B2." in response.content.decode()
@@ -138,16 +126,8 @@ def test_board_action_places_a_topic_and_says_so(facilitator_client, meeting):
 def test_board_action_moves_swaps_and_unplaces(facilitator_client, meeting):
     first = make_topic(meeting, title="First", cell="A1")
     second = make_topic(meeting, title="Second", cell="B1")
-    cell = cell_of(meeting, "C3")
 
-    board_post(
-        facilitator_client,
-        meeting,
-        action="move",
-        topic=first.pk,
-        slot=cell["slot_id"],
-        room=cell["room_id"],
-    )
+    board_post(facilitator_client, meeting, action="move", topic=first.pk, cell="C3")
     assert wall(meeting) == {"C3": "First", "B1": "Second"}
 
     board_post(facilitator_client, meeting, action="swap", topic=first.pk, other=second.pk)
@@ -176,16 +156,8 @@ def test_board_action_merges_and_withdraws(facilitator_client, meeting):
 def test_board_action_shows_a_broken_rule_and_changes_nothing(facilitator_client, meeting):
     make_topic(meeting, title="First", cell="A1")
     second = make_topic(meeting, title="Second")
-    cell = cell_of(meeting, "A1")
 
-    response = board_post(
-        facilitator_client,
-        meeting,
-        action="place",
-        topic=second.pk,
-        slot=cell["slot_id"],
-        room=cell["room_id"],
-    )
+    response = board_post(facilitator_client, meeting, action="place", topic=second.pk, cell="A1")
 
     assert response.status_code == 422
     html = response.content.decode()
@@ -199,16 +171,8 @@ def test_board_action_shows_a_broken_rule_and_changes_nothing(facilitator_client
 def test_board_action_refuses_a_topic_of_another_meeting(facilitator_client, meeting):
     other = make_meeting(title="Other")
     foreign = make_topic(other, title="Foreign")
-    cell = cell_of(meeting, "A1")
 
-    response = board_post(
-        facilitator_client,
-        meeting,
-        action="place",
-        topic=foreign.pk,
-        slot=cell["slot_id"],
-        room=cell["room_id"],
-    )
+    response = board_post(facilitator_client, meeting, action="place", topic=foreign.pk, cell="A1")
 
     assert "That topic is not part of this meeting." in response.content.decode()
     assert wall(meeting) == {} and wall(other) == {}
@@ -225,16 +189,8 @@ def test_board_action_refuses_an_incomplete_request(facilitator_client, meeting)
 
 def test_board_action_is_refused_to_a_stranger(stranger_client, meeting):
     topic = make_topic(meeting, title="Freight")
-    cell = cell_of(meeting, "A1")
 
-    response = board_post(
-        stranger_client,
-        meeting,
-        action="place",
-        topic=topic.pk,
-        slot=cell["slot_id"],
-        room=cell["room_id"],
-    )
+    response = board_post(stranger_client, meeting, action="place", topic=topic.pk, cell="A1")
 
     assert response.status_code == 403
     assert wall(meeting) == {}
