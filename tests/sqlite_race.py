@@ -15,7 +15,7 @@ from django.db import connections  # noqa: E402
 
 from sessions_app import agenda  # noqa: E402
 from sessions_app.agenda import AgendaError  # noqa: E402
-from tests.conftest import cell_of, make_meeting, make_topic  # noqa: E402
+from tests.factories import cell_of, make_meeting, make_topic  # noqa: E402
 
 call_command("migrate", verbosity=0)
 meeting = make_meeting()

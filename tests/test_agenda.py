@@ -10,7 +10,7 @@ from sessions_app import agenda
 from sessions_app.agenda import AgendaError
 from sessions_app.models import Interest, Participant, Topic
 
-from .conftest import cell_of, make_meeting, make_topic, wall
+from .factories import cell_of, make_meeting, make_topic, wall
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from sessions_app.models import Meeting, Topic
 
-from .conftest import SEED_PATH
+from .factories import SEED_PATH
 
 pytestmark = pytest.mark.django_db
 

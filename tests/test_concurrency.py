@@ -17,7 +17,7 @@ from sessions_app import agenda, services
 from sessions_app.agenda import AgendaError
 from sessions_app.models import Participant
 
-from .conftest import cell_of, make_meeting, make_topic, wall
+from .factories import cell_of, make_meeting, make_topic, wall
 
 on_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),

@@ -16,17 +16,11 @@ from django.test import Client
 
 from sessions_app import agenda, services
 from sessions_app.identity import SESSION_KEY
-from sessions_app.models import Facilitator, Meeting, Participant
+from sessions_app.models import Facilitator, Participant
 
-from .conftest import cell_of, make_meeting, make_topic
+from .factories import cell_of, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def meeting(db):
-    """An English meeting, so that messages read as they are written here."""
-    return make_meeting(language=Meeting.Language.ENGLISH)
 
 
 ORIGIN = (b"origin", b"http://testserver")

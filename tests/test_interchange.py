@@ -16,7 +16,7 @@ from sessions_app import interchange
 from sessions_app.interchange import Bundle, FormatError, import_document, import_path
 from sessions_app.models import Report, Topic
 
-from .conftest import make_meeting, make_topic, wall
+from .factories import make_meeting, make_topic, wall
 
 pytestmark = pytest.mark.django_db
 

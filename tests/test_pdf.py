@@ -24,7 +24,7 @@ from sessions_app import agenda, pdf
 from sessions_app.interchange import Bundle, import_document, import_path
 from sessions_app.models import Initiative, Meeting, Participant, Reflection, Report, Series
 
-from .conftest import make_meeting, make_topic
+from .factories import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 

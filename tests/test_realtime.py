@@ -10,7 +10,7 @@ from django.urls import reverse
 from sessions_app import realtime
 from sessions_app.models import Facilitator, Topic
 
-from .conftest import make_topic
+from .factories import make_topic
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,9 @@ from sessions_app import agenda, realtime, services
 from sessions_app.models import Interest, Meeting, Participant, Topic
 from sessions_app.services import ParticipationError
 
-from .conftest import cell_of, make_meeting, make_topic
+from .factories import cell_of, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def meeting(db):
-    """An English meeting, so that messages read as they are written here."""
-    return make_meeting(language=Meeting.Language.ENGLISH)
 
 
 @pytest.fixture

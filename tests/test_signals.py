@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from sessions_app.models import Initiative, InitiativeMember, Meeting, Report, ReportPhoto, Topic
 from sessions_app.signals import COORDINATORS_GROUP
 
-from .conftest import make_meeting, make_topic
+from .factories import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,9 @@ from django.urls import reverse
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Interest, Meeting, Participant, Topic
 
-from .conftest import make_meeting, make_topic
+from .factories import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def meeting(db):
-    """An English meeting, so that messages read as they are written here."""
-    return make_meeting(language=Meeting.Language.ENGLISH)
 
 
 @pytest.fixture

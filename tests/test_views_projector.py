@@ -13,15 +13,9 @@ from sessions_app import realtime
 from sessions_app.board import build_board
 from sessions_app.models import Facilitator, Interest, Meeting, Participant, Topic
 
-from .conftest import cell_of, make_meeting, make_topic, wall
+from .factories import cell_of, make_meeting, make_topic, wall
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def meeting(db):
-    """An English meeting, so that messages read as they are written here."""
-    return make_meeting(language=Meeting.Language.ENGLISH)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.urls import reverse
 from sessions_app import realtime
 from sessions_app.models import Facilitator, Meeting, Room, Series, Slot
 
-from .conftest import make_meeting, make_topic
+from .factories import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,66 @@
+"""Factories for tests: meetings, topics, and small readers of what the wall holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sessions_app.models import Meeting, Participant, Room, Slot, Topic
+
+SEED_PATH = Path(__file__).resolve().parent.parent / "sessions_app" / "demo" / "larandetraff-4.json"
+
+
+def make_meeting(
+    *, slots: int = 3, rooms: str = "ABC", title: str = "Test meeting", language: str = "sv"
+) -> Meeting:
+    """A meeting with `slots` 25-minute slots from 13.45 and one room per letter."""
+    meeting = Meeting.objects.create(title=title, date=dt.date(2024, 5, 7), language=language)
+    start = dt.datetime(2024, 5, 7, 13, 45)
+    for number in range(1, slots + 1):
+        begins = start + dt.timedelta(minutes=30 * (number - 1))
+        Slot.objects.create(
+            meeting=meeting,
+            number=number,
+            starts=begins.time(),
+            ends=(begins + dt.timedelta(minutes=25)).time(),
+        )
+    for position, code in enumerate(rooms):
+        Room.objects.create(meeting=meeting, code=code, position=position)
+    return meeting
+
+
+def make_topic(
+    meeting: Meeting,
+    *,
+    title: str = "A question",
+    convener: Participant | None = None,
+    status: str = Topic.Status.RAISED,
+    cell: str | None = None,
+) -> Topic:
+    """A topic of `meeting`; `cell` such as "B2" places it there."""
+    if convener is None:
+        convener = Participant.objects.create(meeting=meeting, name=f"Convener of {title}")
+    slot = room = None
+    if cell is not None:
+        room = meeting.rooms.get(code=cell[0])
+        slot = meeting.slots.get(number=int(cell[1:]))
+        status = Topic.Status.PLACED
+    return Topic.objects.create(
+        meeting=meeting, title=title, convener=convener, status=status, slot=slot, room=room
+    )
+
+
+def cell_of(meeting: Meeting, code: str) -> dict[str, int]:
+    """The slot and room ids of a cell code such as "A1", as agenda functions take them."""
+    return {
+        "slot_id": meeting.slots.get(number=int(code[1:])).pk,
+        "room_id": meeting.rooms.get(code=code[0]).pk,
+    }
+
+
+def wall(meeting: Meeting) -> dict[str, str]:
+    """What the wall holds: cell code → topic title, read fresh from the database."""
+    placed = Topic.objects.filter(meeting=meeting, status=Topic.Status.PLACED).select_related(
+        "slot", "room"
+    )
+    return {t.code: t.title for t in placed}
