@@ -115,8 +115,8 @@ class InitiativeMemberInline(admin.TabularInline):
 
 @admin.register(Initiative)
 class InitiativeAdmin(admin.ModelAdmin):
-    list_display = ["what", "who", "levels", "when", "meeting", "is_done"]
-    list_filter = ["meeting", "is_done"]
+    list_display = ["what", "who", "levels", "when", "meeting", "status"]
+    list_filter = ["meeting", "status"]
     search_fields = ["what", "who"]
     raw_id_fields = ["source_topic"]
     inlines = [InitiativeMemberInline]

@@ -6,7 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 # typed from a projector (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
 JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 JOIN_CODE_LENGTH = 6
+MAX_DOTS_PER_PERSON = 20
 
 
 def new_join_code() -> str:
@@ -100,6 +101,12 @@ class Meeting(models.Model):
     lookback = models.JSONField(_("look-back themes"), default=list, blank=True)
     agenda_intro = models.TextField(_("how the agenda was made"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    dots_per_person = models.PositiveSmallIntegerField(
+        _("dots per person"),
+        default=3,
+        validators=[MaxValueValidator(MAX_DOTS_PER_PERSON)],
+        help_text=_("How many reports each participant may mark at the vernissage."),
+    )
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -116,6 +123,10 @@ class Meeting(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(language__in=["sv", "en"]), name="meeting_language_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(dots_per_person__lte=MAX_DOTS_PER_PERSON),
+                name="meeting_dots_per_person_range",
             ),
         ]
 
@@ -427,6 +438,11 @@ class Initiative(models.Model):
         CARRY_OUT = "G", _("carry out")
         EXPLORE = "U", _("explore")
 
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="initiatives")
     who = models.CharField(_("who"), max_length=300)
     what = models.TextField(_("what"))
@@ -445,7 +461,10 @@ class Initiative(models.Model):
         blank=True,
         related_name="initiatives",
     )
-    is_done = models.BooleanField(_("done"), default=False)
+    # Open initiatives return in the look-back of every later meeting of the series.
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:

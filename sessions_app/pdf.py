@@ -194,7 +194,7 @@ def proceedings_context(meeting: Meeting) -> dict[str, Any]:
         theme for theme in earlier.order_by("number").values_list("theme", flat=True) if theme
     ]
     open_initiatives = (
-        Initiative.objects.filter(meeting__in=earlier, is_done=False)
+        Initiative.objects.filter(meeting__in=earlier, status=Initiative.Status.OPEN)
         .select_related("meeting")
         .prefetch_related("members")
         .order_by("meeting__number", "position", "pk")

@@ -215,7 +215,11 @@ def test_pdf_shows_the_lookback_and_open_initiatives_of_earlier_meetings(seed_me
     earlier.save()
     Initiative.objects.create(meeting=earlier, who="Ellen", what="Bjuda in RISE", levels="FU")
     Initiative.objects.create(
-        meeting=earlier, who="Rebecka", what="Skicka ut inbjudan", levels="G", is_done=True
+        meeting=earlier,
+        who="Rebecka",
+        what="Skicka ut inbjudan",
+        levels="G",
+        status=Initiative.Status.DONE,
     )
     seed_meeting.refresh_from_db()
 

@@ -81,7 +81,7 @@ def test_revision_of_later_meetings_rises_when_an_earlier_initiative_closes(seed
     before = revision_of(later)
     initiative = seed_meeting.initiatives.first()
 
-    initiative.is_done = True
+    initiative.status = Initiative.Status.DONE
     initiative.save()
 
     assert revision_of(later) > before
