@@ -1,9 +1,17 @@
-"""Django admin for every model, with a meeting's parts inline on its page."""
+"""Django admin for every model, with a meeting's parts inline on its page.
+
+The admin writes through the same services as the app: a meeting's rows are saved with the
+meeting locked, and every open projector and phone is told. The wall itself (a topic's
+status, cell, conveners and merges) is read-only here: it changes only through `agenda`,
+whose rules the admin would otherwise bypass.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
 
+from . import announce, setup
 from .models import (
     Facilitator,
     Initiative,
@@ -20,6 +28,22 @@ from .models import (
     Slot,
     Topic,
 )
+
+WALL_FIELDS = ["status", "slot", "room", "convener", "partner", "partner_signed", "merged_into"]
+
+
+class MeetingPartAdmin(admin.ModelAdmin):
+    """A row that belongs to one meeting: saved and deleted through `setup`, which announces."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        setup.save_meeting_part(obj)
+
+    def delete_model(self, request, obj) -> None:
+        setup.delete_meeting_part(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            setup.delete_meeting_part(obj)
 
 
 class FacilitatorInline(admin.TabularInline):
@@ -47,15 +71,11 @@ class TopicInline(admin.TabularInline):
     model = Topic
     extra = 0
     fields = ["title", "convener", "status", "slot", "room"]
-    raw_id_fields = ["convener"]
+    readonly_fields = ["convener", "status", "slot", "room"]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        # Offer only this meeting's slots and rooms in a topic's cell.
-        if obj is not None:
-            formset.form.base_fields["slot"].queryset = obj.slots.all()
-            formset.form.base_fields["room"].queryset = obj.rooms.all()
-        return formset
+    def has_add_permission(self, request, obj=None) -> bool:
+        # A topic starts on a phone; the wall places it.
+        return False
 
 
 @admin.register(Series)
@@ -72,20 +92,37 @@ class MeetingAdmin(admin.ModelAdmin):
     readonly_fields = ["join_code", "revision", "created_at", "updated_at"]
     inlines = [FacilitatorInline, LinkInline, SlotInline, RoomInline, TopicInline]
 
+    def save_model(self, request, obj, form, change) -> None:
+        # The admin's change view runs in one transaction: the lock holds until its end.
+        if change:
+            Meeting.objects.locked(obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            announce.setup_changed(form.instance)
+
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(MeetingPartAdmin):
     list_display = ["name", "organization", "meeting", "created_at"]
     list_filter = ["meeting"]
     search_fields = ["name", "organization"]
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(MeetingPartAdmin):
     list_display = ["title", "meeting", "convener", "status", "slot", "room"]
     list_filter = ["meeting", "status"]
     search_fields = ["title", "convener__name"]
-    raw_id_fields = ["convener", "partner", "merged_into", "slot", "room"]
+    raw_id_fields = ["convener"]
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        if obj is None:
+            # A new topic starts as its convener's private draft.
+            return [field for field in WALL_FIELDS if field != "convener"]
+        return [*WALL_FIELDS, "meeting"]
 
 
 @admin.register(Interest)
@@ -128,4 +165,6 @@ class ReflectionAdmin(admin.ModelAdmin):
     list_filter = ["meeting", "is_visible"]
 
 
-admin.site.register([Slot, Room, Facilitator, Link, ReportPhoto, InitiativeMember])
+for model in (Slot, Room, Facilitator, Link):
+    admin.site.register(model, MeetingPartAdmin)
+admin.site.register([ReportPhoto, InitiativeMember])

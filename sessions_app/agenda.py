@@ -7,27 +7,27 @@ enforces one topic per cell as a last line of defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import realtime
-from .models import Interest, Meeting, Participant, Room, Slot, Topic
+from . import announce
+from .board import conveners_by_topic, conveners_of
+from .errors import AgendaError
+from .models import Interest, Meeting, Room, Slot, Topic, cell_code
 
 Status = Topic.Status
 
 
-class AgendaError(Exception):
-    """A change to the agenda that breaks one of its rules; the message is for people."""
+def _lock_open_meeting(meeting: Meeting) -> Meeting:
+    meeting = Meeting.objects.locked(meeting.pk)
+    if meeting.phase == Meeting.Phase.CLOSED:
+        raise AgendaError(_("This meeting is closed; reopen it to change the agenda."))
+    return meeting
 
 
-def _lock_meeting(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().get(pk=meeting.pk)
-
-
-def _topic(meeting: Meeting, topic_id: int, *, allowed: Iterable[str]) -> Topic:
+def _topic(meeting: Meeting, topic_id: int, *, action: str) -> Topic:
     topic = (
         Topic.objects.select_for_update(of=("self",))
         .select_related("convener", "slot", "room")
@@ -36,7 +36,7 @@ def _topic(meeting: Meeting, topic_id: int, *, allowed: Iterable[str]) -> Topic:
     )
     if topic is None:
         raise AgendaError(_("That topic is not part of this meeting."))
-    if topic.status not in allowed:
+    if not topic.allows(action):
         raise AgendaError(
             _("“%(title)s” is %(status)s and cannot be changed that way.")
             % {"title": topic.title, "status": topic.get_status_display().lower()}
@@ -54,58 +54,12 @@ def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
     return slot, room
 
 
-@dataclass(frozen=True)
-class Conveners:
-    """Who convenes a topic, and the titles of the topics merged into it."""
-
-    people: list[Participant]
-    merged_titles: list[str]
-
-    @property
-    def ids(self) -> set[int]:
-        return {person.pk for person in self.people}
-
-
-def conveners_by_topic(topics: Sequence[Topic]) -> dict[int, Conveners]:
-    """Everyone who convenes each topic, in two queries however many topics there are.
-
-    A topic is convened by its convener, by a partner who co-signed it in the pair
-    step, and by the conveners (and co-signers) of the topics merged into it.
-    """
-    ids = [topic.pk for topic in topics]
-    merged = list(
-        Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
-        .select_related("convener", "partner")
-        .order_by("pk")
-    )
-    partner_ids = {t.partner_id for t in topics if t.partner_signed and t.partner_id}
-    partners = Participant.objects.in_bulk(partner_ids) if partner_ids else {}
-    result = {}
-    for topic in topics:
-        people = [topic.convener]
-        if topic.partner_signed and topic.partner_id in partners:
-            people.append(partners[topic.partner_id])
-        sources = [source for source in merged if source.merged_into_id == topic.pk]
-        for source in sources:
-            people.append(source.convener)
-            if source.partner_signed and source.partner is not None:
-                people.append(source.partner)
-        unique = list({person.pk: person for person in people}.values())
-        result[topic.pk] = Conveners(unique, [source.title for source in sources])
-    return result
-
-
-def conveners_of(topic: Topic) -> set[int]:
-    """Ids of everyone who convenes a topic."""
-    return conveners_by_topic([topic])[topic.pk].ids
-
-
 def _require_empty(slot: Slot, room: Room, *, ignoring: Iterable[int] = ()) -> None:
     occupant = Topic.objects.filter(slot=slot, room=room).exclude(pk__in=list(ignoring)).first()
     if occupant is not None:
         raise AgendaError(
             _("%(code)s is already taken by “%(title)s”.")
-            % {"code": f"{room.code}{slot.number}", "title": occupant.title}
+            % {"code": cell_code(room.code, slot.number), "title": occupant.title}
         )
 
 
@@ -123,7 +77,7 @@ def _require_conveners_free(conveners: set[int], slot: Slot, *, ignoring: Iterab
                 _("%(name)s already convenes %(code)s in slot %(slot)s and cannot be in two rooms.")
                 % {
                     "name": person.name,
-                    "code": f"{other.room.code}{slot.number}",
+                    "code": cell_code(other.room.code, slot.number),
                     "slot": slot.number,
                 }
             )
@@ -140,16 +94,16 @@ def _changed(meeting: Meeting, *slot_ids: int | None, topics: Iterable[Topic] = 
 
     The people who convene the moved topics are nudged to fetch their own list again.
     """
-    realtime.announce_agenda(meeting, slot_ids=slot_ids)
+    announce.agenda_changed(meeting, slot_ids=slot_ids)
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
-    realtime.nudge(people, join_code=meeting.join_code)
+    announce.nudge(people, meeting=meeting)
 
 
 @transaction.atomic
 def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -> Topic:
     """Put a raised topic from the tray into an empty cell."""
-    meeting = _lock_meeting(meeting)
-    topic = _topic(meeting, topic_id, allowed=[Status.RAISED])
+    meeting = _lock_open_meeting(meeting)
+    topic = _topic(meeting, topic_id, action="place")
     slot, room = _cell(meeting, slot_id, room_id)
     _require_empty(slot, room)
     _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
@@ -161,8 +115,8 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
 @transaction.atomic
 def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -> Topic:
     """Move a placed topic to another empty cell."""
-    meeting = _lock_meeting(meeting)
-    topic = _topic(meeting, topic_id, allowed=[Status.PLACED])
+    meeting = _lock_open_meeting(meeting)
+    topic = _topic(meeting, topic_id, action="move")
     slot, room = _cell(meeting, slot_id, room_id)
     _require_empty(slot, room, ignoring=[topic.pk])
     _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
@@ -175,11 +129,11 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
 @transaction.atomic
 def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topic, Topic]:
     """Exchange the cells of two topics; a topic from the tray takes the other's cell."""
-    meeting = _lock_meeting(meeting)
+    meeting = _lock_open_meeting(meeting)
     if topic_id == other_id:
         raise AgendaError(_("A topic cannot be swapped with itself."))
-    first = _topic(meeting, topic_id, allowed=[Status.RAISED, Status.PLACED])
-    second = _topic(meeting, other_id, allowed=[Status.RAISED, Status.PLACED])
+    first = _topic(meeting, topic_id, action="swap")
+    second = _topic(meeting, other_id, action="swap")
     if first.slot is None and second.slot is None:
         raise AgendaError(_("Neither topic is on the wall, so there is nothing to swap."))
     first_cell, second_cell = (first.slot, first.room), (second.slot, second.room)
@@ -200,8 +154,8 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
 @transaction.atomic
 def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     """Take a topic off the wall and back into the tray."""
-    meeting = _lock_meeting(meeting)
-    topic = _topic(meeting, topic_id, allowed=[Status.PLACED])
+    meeting = _lock_open_meeting(meeting)
+    topic = _topic(meeting, topic_id, action="unplace")
     before = topic.slot_id
     _put(topic, None, None)
     _changed(meeting, before, None, topics=[topic])
@@ -211,11 +165,11 @@ def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
 @transaction.atomic
 def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     """Merge one topic into another, which keeps its cell and gains its convener."""
-    meeting = _lock_meeting(meeting)
+    meeting = _lock_open_meeting(meeting)
     if topic_id == into_id:
         raise AgendaError(_("A topic cannot be merged into itself."))
-    source = _topic(meeting, topic_id, allowed=[Status.RAISED, Status.PLACED])
-    target = _topic(meeting, into_id, allowed=[Status.RAISED, Status.PLACED])
+    source = _topic(meeting, topic_id, action="merge")
+    target = _topic(meeting, into_id, action="merge")
     if target.slot is not None:
         _require_conveners_free(conveners_of(source), target.slot, ignoring=[source.pk, target.pk])
     before = source.slot_id
@@ -237,10 +191,8 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
 @transaction.atomic
 def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     """Withdraw a topic from the meeting, freeing its cell if it had one."""
-    meeting = _lock_meeting(meeting)
-    topic = _topic(
-        meeting, topic_id, allowed=[Status.DRAFT, Status.SHARED, Status.RAISED, Status.PLACED]
-    )
+    meeting = _lock_open_meeting(meeting)
+    topic = _topic(meeting, topic_id, action="withdraw")
     before, was_on_wall = topic.slot_id, topic.is_on_wall
     topic.slot = topic.room = None
     topic.status = Status.WITHDRAWN
@@ -248,35 +200,3 @@ def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     if was_on_wall:
         _changed(meeting, before, topics=[topic])
     return topic
-
-
-@dataclass(frozen=True)
-class GridRow:
-    """One time slot of the wall with the topic in each room, or None for an empty cell."""
-
-    slot: Slot
-    cells: list[Topic | None]
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The agenda wall: rooms across, one row per slot, and the raised topics not yet placed."""
-
-    rooms: list[Room]
-    rows: list[GridRow]
-    tray: list[Topic]
-
-
-def build_grid(meeting: Meeting) -> Grid:
-    """Read the whole wall in a fixed number of queries, however many topics it holds."""
-    rooms = list(meeting.rooms.all())
-    slots = list(meeting.slots.all())
-    topics = list(
-        meeting.topics.filter(status__in=[Status.RAISED, Status.PLACED]).select_related(
-            "convener", "slot", "room"
-        )
-    )
-    by_cell = {(t.slot_id, t.room_id): t for t in topics if t.status == Status.PLACED}
-    rows = [GridRow(slot, [by_cell.get((slot.pk, room.pk)) for room in rooms]) for slot in slots]
-    tray = [t for t in topics if t.status == Status.RAISED]
-    return Grid(rooms=rooms, rows=rows, tray=tray)

@@ -11,9 +11,10 @@ class SessionsAppConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import signals
+        from . import pdf, signals
 
         signals.connect()
+        pdf.connect()
         post_migrate.connect(
             signals.ensure_coordinators_group, sender=self, dispatch_uid="coordinators_group"
         )

@@ -1,21 +1,68 @@
-"""What the agenda wall shows beyond its grid: who convenes, how many want in, and warnings.
+"""The one read model of the agenda wall: its cells, who convenes each topic, interest, warnings.
 
-Everything is read in a fixed number of queries, so a wall of 30 topics costs what a
-wall of 3 does.
+The projector, the phones, the meeting page, the PDF and the .ics all read the wall
+through `build_board`, so they name the same conveners and codes. Everything is read in
+a fixed number of queries: a wall of 30 topics costs what a wall of 3 does.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from . import agenda
-from .models import Interest, Meeting, Topic
+from .models import Interest, Meeting, Participant, Room, Slot, Topic, cell_code
 
 Status = Topic.Status
+
+
+@dataclass(frozen=True)
+class Conveners:
+    """Who convenes a topic, and the titles of the topics merged into it."""
+
+    people: list[Participant]
+    merged_titles: list[str]
+
+    @property
+    def ids(self) -> set[int]:
+        return {person.pk for person in self.people}
+
+
+def conveners_by_topic(topics: Sequence[Topic]) -> dict[int, Conveners]:
+    """Everyone who convenes each topic, in two queries however many topics there are.
+
+    A topic is convened by its convener, by a partner who co-signed it in the pair
+    step, and by the conveners (and co-signers) of the topics merged into it.
+    """
+    ids = [topic.pk for topic in topics]
+    merged = list(
+        Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
+        .select_related("convener", "partner")
+        .order_by("pk")
+    )
+    partner_ids = {t.partner_id for t in topics if t.partner_signed and t.partner_id}
+    partners = Participant.objects.in_bulk(partner_ids) if partner_ids else {}
+    result = {}
+    for topic in topics:
+        people = [topic.convener]
+        if topic.partner_signed and topic.partner_id in partners:
+            people.append(partners[topic.partner_id])
+        sources = [source for source in merged if source.merged_into_id == topic.pk]
+        for source in sources:
+            people.append(source.convener)
+            if source.partner_signed and source.partner is not None:
+                people.append(source.partner)
+        unique = list({person.pk: person for person in people}.values())
+        result[topic.pk] = Conveners(unique, [source.title for source in sources])
+    return result
+
+
+def conveners_of(topic: Topic) -> set[int]:
+    """Ids of everyone who convenes a topic."""
+    return conveners_by_topic([topic])[topic.pk].ids
 
 
 @dataclass
@@ -23,11 +70,18 @@ class Card:
     """One topic as the wall shows it, in a cell or in the tray."""
 
     topic: Topic
-    people: list[int]
-    names: list[str]
+    conveners: list[Participant]
     merged_titles: list[str]
     interest: int
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def people(self) -> list[int]:
+        return [person.pk for person in self.conveners]
+
+    @property
+    def names(self) -> list[str]:
+        return [person.name for person in self.conveners]
 
     @property
     def people_attr(self) -> str:
@@ -36,83 +90,104 @@ class Card:
 
 @dataclass
 class Cell:
-    slot_id: int
-    room_id: int
-    code: str
+    slot: Slot
+    room: Room
     card: Card | None
+
+    @property
+    def code(self) -> str:
+        return cell_code(self.room.code, self.slot.number)
+
+    @property
+    def slot_id(self) -> int:
+        return self.slot.pk
+
+    @property
+    def room_id(self) -> int:
+        return self.room.pk
 
 
 @dataclass
 class Row:
-    slot: object
+    slot: Slot
     cells: list[Cell]
 
 
 @dataclass
 class Board:
-    rooms: list
+    rooms: list[Room]
     rows: list[Row]
     tray: list[Card]
+
+    @property
+    def placed(self) -> list[Card]:
+        """The placed topics' cards, slot by slot and room by room."""
+        return [cell.card for row in self.rows for cell in row.cells if cell.card]
+
+    def cards(self) -> list[Card]:
+        """Every card on the wall: the placed ones, then the tray."""
+        return self.placed + self.tray
 
 
 def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
-    grid = agenda.build_grid(meeting)
-    topics = [t for row in grid.rows for t in row.cells if t] + grid.tray
-    ids = [t.pk for t in topics]
+    rooms = list(meeting.rooms.all())
+    slots = list(meeting.slots.all())
+    topics = list(Topic.objects.filter(meeting=meeting).on_wall().select_related("convener"))
     counts = dict(
-        Interest.objects.filter(topic_id__in=ids)
+        Interest.objects.filter(topic__in=topics)
         .values_list("topic_id")
         .annotate(n=Count("pk"))
         .values_list("topic_id", "n")
     )
-    conveners = agenda.conveners_by_topic(topics)
-
-    def card(topic: Topic) -> Card:
-        people = conveners[topic.pk].people
-        return Card(
+    conveners = conveners_by_topic(topics)
+    slots_by_id = {slot.pk: slot for slot in slots}
+    rooms_by_id = {room.pk: room for room in rooms}
+    cards = {}
+    for topic in topics:
+        # Read once above; set here so that `topic.code` needs no query of its own.
+        if topic.status == Status.PLACED:
+            topic.slot, topic.room = slots_by_id[topic.slot_id], rooms_by_id[topic.room_id]
+        cards[topic.pk] = Card(
             topic=topic,
-            people=[p.pk for p in people],
-            names=[p.name for p in people],
+            conveners=conveners[topic.pk].people,
             merged_titles=conveners[topic.pk].merged_titles,
             interest=counts.get(topic.pk, 0),
         )
-
-    rows = []
-    for grid_row in grid.rows:
-        cells = []
-        for room, topic in zip(grid.rooms, grid_row.cells, strict=True):
-            code = f"{room.code}{grid_row.slot.number}"
-            cells.append(Cell(grid_row.slot.pk, room.pk, code, card(topic) if topic else None))
-        rows.append(Row(grid_row.slot, cells))
-    _warn(grid.rooms, rows)
-    return Board(rooms=grid.rooms, rows=rows, tray=[card(t) for t in grid.tray])
+    by_cell = {(t.slot_id, t.room_id): cards[t.pk] for t in topics if t.status == Status.PLACED}
+    rows = [
+        Row(slot, [Cell(slot, room, by_cell.get((slot.pk, room.pk))) for room in rooms])
+        for slot in slots
+    ]
+    _warn(rows)
+    tray = [cards[t.pk] for t in topics if t.status == Status.RAISED]
+    return Board(rooms=rooms, rows=rows, tray=tray)
 
 
-def _warn(rooms: list, rows: list[Row]) -> None:
+def _warn(rows: list[Row]) -> None:
     """Mark crowded rooms and people who convene two topics in one slot."""
     for row in rows:
         by_person: dict[int, list[Cell]] = defaultdict(list)
-        for room, cell in zip(rooms, row.cells, strict=True):
+        for cell in row.cells:
             if cell.card is None:
                 continue
-            if room.capacity is not None and cell.card.interest > room.capacity:
+            capacity = cell.room.capacity
+            if capacity is not None and cell.card.interest > capacity:
                 cell.card.warnings.append(
                     _("%(code)s: %(count)s want to join, room %(room)s holds %(capacity)s.")
                     % {
                         "code": cell.code,
                         "count": cell.card.interest,
-                        "room": room.code,
-                        "capacity": room.capacity,
+                        "room": cell.room.code,
+                        "capacity": capacity,
                     }
                 )
-            for pk in cell.card.people:
-                by_person[pk].append(cell)
+            for person in cell.card.conveners:
+                by_person[person.pk].append(cell)
         for pk, cells in by_person.items():
             if len(cells) < 2:
                 continue
-            card = cells[0].card
-            name = card.names[card.people.index(pk)]
+            name = next(p.name for p in cells[0].card.conveners if p.pk == pk)
             codes = ", ".join(c.code for c in cells)
             for cell in cells:
                 cell.card.warnings.append(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from . import realtime
+from . import fragments, realtime
 from .identity import participant_for
 from .models import Meeting
 from .permissions import can_facilitate
@@ -66,7 +66,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.accept()
         # Sent on every (re)connect: htmx drops what was broadcast while the socket was down.
         # Read after joining the groups, so that no change falls between the two.
-        state = await database_sync_to_async(realtime.current_state)(
+        state = await database_sync_to_async(fragments.current_state)(
             access.meeting, facilitator=access.facilitator
         )
         await self.send(text_data=state)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 JOIN_CODE_LENGTH = 6
 MAX_DOTS_PER_PERSON = 20
+MAX_SLOTS = 12
 
 
 def new_join_code() -> str:
@@ -26,6 +27,11 @@ def new_join_code() -> str:
 def new_browser_token() -> str:
     """Return the secret that identifies one participant's browser."""
     return secrets.token_urlsafe(24)
+
+
+def cell_code(room_code: str, slot_number: int) -> str:
+    """The code of a cell of the wall: room code then slot number, such as "B2"."""
+    return f"{room_code}{slot_number}"
 
 
 room_code_validator = RegexValidator(
@@ -50,6 +56,16 @@ class Series(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class MeetingManager(models.Manager):
+    def locked(self, pk: int) -> Meeting:
+        """The meeting's row, locked until the transaction ends.
+
+        Every write to a meeting takes this lock first, so that writers are served one
+        after the other and always take their locks in the same order.
+        """
+        return self.select_for_update(of=("self",)).get(pk=pk)
 
 
 class Meeting(models.Model):
@@ -110,6 +126,8 @@ class Meeting(models.Model):
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingManager()
 
     class Meta:
         verbose_name = _("meeting")
@@ -263,6 +281,12 @@ class Participant(models.Model):
         return f"{self.name}, {self.organization}" if self.organization else self.name
 
 
+class TopicQuerySet(models.QuerySet):
+    def on_wall(self) -> TopicQuerySet:
+        """Topics the wall shows: raised ones in the tray and placed ones in their cells."""
+        return self.filter(status__in=Topic.ON_WALL)
+
+
 class Topic(models.Model):
     """A question raised for discussion, from a private draft to a cell on the wall."""
 
@@ -273,6 +297,26 @@ class Topic(models.Model):
         PLACED = "placed", _("Placed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         MERGED = "merged", _("Merged")
+
+    ON_WALL = (Status.RAISED, Status.PLACED)
+    # The topic's state machine: each action and the statuses it may start from. Services
+    # refuse an action from any other status, and templates offer only what is allowed.
+    ALLOWED_FROM = {
+        # The convener's own actions on a phone.
+        "edit": (Status.DRAFT, Status.SHARED, Status.RAISED),
+        "share": (Status.DRAFT, Status.SHARED),
+        "raise": (Status.DRAFT, Status.SHARED),
+        "withdraw_own": (Status.DRAFT, Status.SHARED, Status.RAISED),
+        # The partner's, after the pair step.
+        "cosign": (Status.SHARED, Status.RAISED),
+        # The facilitators', on the board.
+        "place": (Status.RAISED,),
+        "move": (Status.PLACED,),
+        "swap": ON_WALL,
+        "unplace": (Status.PLACED,),
+        "merge": ON_WALL,
+        "withdraw": (Status.DRAFT, Status.SHARED, Status.RAISED, Status.PLACED),
+    }
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="topics")
     title = models.CharField(_("title"), max_length=300)
@@ -315,6 +359,8 @@ class Topic(models.Model):
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("topic")
@@ -364,11 +410,20 @@ class Topic(models.Model):
         """The topic's code on the wall: room code then slot number, such as "B2"."""
         if self.slot_id is None or self.room_id is None:
             return ""
-        return f"{self.room.code}{self.slot.number}"
+        return cell_code(self.room.code, self.slot.number)
 
     @property
     def is_on_wall(self) -> bool:
-        return self.status in (self.Status.RAISED, self.Status.PLACED)
+        return self.status in self.ON_WALL
+
+    def allows(self, action: str) -> bool:
+        """Whether the topic's status allows this action (see ALLOWED_FROM)."""
+        return self.status in self.ALLOWED_FROM[action]
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The actions its status allows, for templates: `{% if "raise" in topic.actions %}`."""
+        return frozenset(action for action in self.ALLOWED_FROM if self.allows(action))
 
 
 class Interest(models.Model):

@@ -30,6 +30,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 from django.utils._os import safe_join
@@ -337,6 +339,17 @@ def forget_documents(meeting_id: int) -> None:
     directory = Path(settings.MEDIA_ROOT) / CACHE_DIR
     for path in directory.glob(f"meeting-{meeting_id}-r*"):
         path.unlink(missing_ok=True)
+
+
+def meeting_deleted(sender: type, instance: Meeting, **kwargs: Any) -> None:
+    """Remove a deleted meeting's stored documents once the deletion is committed."""
+    meeting_id = instance.pk
+    transaction.on_commit(lambda: forget_documents(meeting_id))
+
+
+def connect() -> None:
+    """Clean up after deleted meetings; called once from the app's `ready()`."""
+    post_delete.connect(meeting_deleted, sender=Meeting, dispatch_uid="meeting_documents_delete")
 
 
 def proceedings_pdf(meeting: Meeting) -> bytes:

@@ -1,18 +1,16 @@
-"""Who may do what with a meeting.
+"""Who may do what with a meeting: pure answers, with no HTTP in them.
 
 Facilitators run meetings: a user with the `change_meeting` permission runs any
 meeting, and a user linked to one of a meeting's facilitators runs that meeting.
 Coordinators read every meeting and download its documents but change nothing: they
 hold `view_meeting` without `change_meeting`. Participants have no account at all.
+The views turn these answers into 403 and 404 (views/access.py).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
 from .models import Meeting
 
@@ -36,9 +34,6 @@ def can_read(user: User, meeting: Meeting) -> bool:
     return user.has_perm("sessions_app.view_meeting") or can_facilitate(user, meeting)
 
 
-def facilitated_meeting(user: User, pk: int) -> Meeting:
-    """The meeting with this id, if the user may run it: 404 if none, 403 if not theirs."""
-    meeting = get_object_or_404(Meeting, pk=pk)
-    if not can_facilitate(user, meeting):
-        raise PermissionDenied(_("Only this meeting's facilitators can do that."))
-    return meeting
+def may_download(user: User, meeting: Meeting) -> bool:
+    """Whether the user may download the meeting's documentation and action plan."""
+    return meeting.phase == Meeting.Phase.CLOSED or can_read(user, meeting)

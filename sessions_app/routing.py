@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import path
 
 from .consumers import MeetingConsumer
+from .realtime import SOCKET_ROUTE
 
 websocket_urlpatterns = [
-    path("ws/meetings/<int:meeting_id>/", MeetingConsumer.as_asgi(), name="meeting_socket"),
+    path(SOCKET_ROUTE, MeetingConsumer.as_asgi(), name="meeting_socket"),
 ]

@@ -1,23 +1,85 @@
-"""Setting a meeting up: generating its time slots, and copying a setup to a new meeting."""
+"""Setting a meeting up: its details, rooms and time slots, and copying a setup to a new meeting.
+
+Each write locks the meeting (when it exists), validates, saves, and announces the change,
+so that every open projector and phone shows the new setup.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import Max
+from django.forms import BaseFormSet, ModelForm
 from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from . import realtime
-from .models import Facilitator, Link, Meeting, Room, Slot, Topic
+from . import announce
+from .errors import SetupError
+from .models import MAX_SLOTS, Facilitator, Link, Meeting, Participant, Room, Slot, Topic
+from .permissions import can_facilitate
 
-MAX_SLOTS = 12
+
+@transaction.atomic
+def save_meeting(
+    *,
+    form: ModelForm,
+    facilitators: BaseFormSet,
+    links: BaseFormSet,
+    user: AbstractUser,
+) -> Meeting | None:
+    """Save a meeting's details, facilitators and links if they are valid; else None.
+
+    The forms are checked while the meeting is locked. Whoever creates a meeting may
+    run it, even without rights to all meetings.
+    """
+    creating = form.instance.pk is None
+    if not creating:
+        Meeting.objects.locked(form.instance.pk)
+    if not (form.is_valid() and facilitators.is_valid() and links.is_valid()):
+        return None
+    meeting = form.save()
+    facilitators.instance = links.instance = meeting
+    facilitators.save()
+    links.save()
+    if creating and not can_facilitate(user, meeting):
+        Facilitator.objects.create(
+            meeting=meeting,
+            user=user,
+            name=user.get_full_name() or user.get_username(),
+            position=meeting.facilitators.count(),
+        )
+    announce.setup_changed(meeting)
+    return meeting
 
 
-class SetupError(Exception):
-    """A setup change that would break the meeting; the message is for the facilitator."""
+@transaction.atomic
+def save_meeting_part(part: Facilitator | Link | Slot | Room | Participant | Topic) -> None:
+    """Save one row of a meeting edited in the admin, then tell every open page."""
+    meeting = Meeting.objects.locked(part.meeting_id)
+    part.save()
+    announce.setup_changed(meeting)
+
+
+@transaction.atomic
+def delete_meeting_part(part: Facilitator | Link | Slot | Room | Participant | Topic) -> None:
+    """Delete one row of a meeting from the admin, then tell every open page."""
+    meeting = Meeting.objects.locked(part.meeting_id)
+    part.delete()
+    announce.setup_changed(meeting)
+
+
+@transaction.atomic
+def save_rooms(*, meeting: Meeting, formset: BaseFormSet) -> bool:
+    """Save the meeting's rooms if the formset is valid, checked while the meeting is locked."""
+    Meeting.objects.locked(meeting.pk)
+    if not formset.is_valid():
+        return False
+    formset.save()
+    announce.setup_changed(meeting)
+    return True
 
 
 def slot_times(
@@ -50,7 +112,7 @@ def generate_slots(
     Slots keep their numbers, so a topic in slot 2 stays in slot 2 at its new time.
     Slots past the new count are removed only when no topic is placed in them.
     """
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    meeting = Meeting.objects.locked(meeting.pk)
     times = slot_times(first_starts=first_starts, length=length, gap=gap, count=count)
     doomed = meeting.slots.filter(number__gt=count)
     occupied = Topic.objects.filter(slot__in=doomed).select_related("slot").first()
@@ -67,7 +129,7 @@ def generate_slots(
         slot.starts, slot.ends = starts, ends
         slot.save()
         slots.append(slot)
-    realtime.announce_setup(meeting)
+    announce.setup_changed(meeting)
     return slots
 
 

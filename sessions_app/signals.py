@@ -100,14 +100,6 @@ def meeting_saved(sender: type, instance: Meeting, created: bool, **kwargs: Any)
     instance.refresh_from_db(fields=["revision"])
 
 
-def meeting_deleted(sender: type, instance: Meeting, **kwargs: Any) -> None:
-    """Remove a deleted meeting's stored documents once the deletion is committed."""
-    from . import pdf
-
-    meeting_id = instance.pk
-    transaction.on_commit(lambda: pdf.forget_documents(meeting_id))
-
-
 MEETING_PARTS = (
     Series,
     Facilitator,
@@ -153,7 +145,6 @@ def connect() -> None:
     post_delete.connect(photo_deleted, sender=ReportPhoto, dispatch_uid="report_photo_file")
     pre_save.connect(meeting_saving, sender=Meeting, dispatch_uid="meeting_revision_pre")
     post_save.connect(meeting_saved, sender=Meeting, dispatch_uid="meeting_revision_post")
-    post_delete.connect(meeting_deleted, sender=Meeting, dispatch_uid="meeting_documents_delete")
     for model in MEETING_PARTS:
         uid = f"meeting_revision_{model._meta.model_name}"
         post_save.connect(meeting_part_saved, sender=model, dispatch_uid=f"{uid}_save")

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import RestrictedError
 
 from sessions_app import agenda
-from sessions_app.agenda import AgendaError
+from sessions_app.board import conveners_of
+from sessions_app.errors import AgendaError
 from sessions_app.models import Interest, Participant, Topic
 
 from .factories import cell_of, make_meeting, make_topic, wall
@@ -262,7 +263,7 @@ def test_merge_topics_keeps_both_conveners_and_titles_and_moves_interest(meeting
     assert source.status == Topic.Status.MERGED
     assert source.merged_into == target
     assert [t.title for t in target.merged_from.all()] == ["Goods flows"]
-    assert agenda.conveners_of(target) == {target.convener_id, source.convener_id}
+    assert conveners_of(target) == {target.convener_id, source.convener_id}
     assert sorted(target.interests.values_list("participant__name", flat=True)) == ["Both", "Fan"]
     assert not source.interests.exists()
     assert wall(meeting) == {"A1": "Freight"}
@@ -338,28 +339,6 @@ def test_withdraw_topic_refuses_a_merged_topic(meeting):
     assert source.status == Topic.Status.MERGED
 
 
-def test_build_grid_reads_the_seed_wall(seed_meeting):
-    grid = agenda.build_grid(seed_meeting)
-
-    codes = [[t.code if t else "" for t in row.cells] for row in grid.rows]
-    assert [room.code for room in grid.rooms] == ["A", "B", "C"]
-    assert codes == [["A1", "B1", "C1"], ["A2", "B2", "C2"], ["A3", "B3", ""]]
-    assert grid.tray == []
-
-
-@pytest.mark.parametrize("topics", [3, 30])
-def test_build_grid_query_count_does_not_grow_with_topics(django_assert_num_queries, topics):
-    meeting = make_meeting(slots=6, rooms="ABCDEF")
-    cells = [f"{room}{slot}" for slot in range(1, 7) for room in "ABCDEF"]
-    for i in range(topics):
-        make_topic(meeting, title=f"Topic {i}", cell=cells[i] if i % 2 else None)
-
-    with django_assert_num_queries(3):
-        grid = agenda.build_grid(meeting)
-        assert sum(1 for row in grid.rows for t in row.cells if t) + len(grid.tray) == topics
-        assert all(t.convener.name for t in grid.tray)
-
-
 def test_deleting_a_meeting_takes_its_wall_with_it(seed_meeting):
     seed_meeting.delete()
 
@@ -412,25 +391,3 @@ def test_place_topic_ignores_a_partner_who_has_not_co_signed(meeting):
     agenda.place_topic(meeting=meeting, topic_id=shared.pk, **cell_of(meeting, "B1"))
 
     assert wall(meeting) == {"A1": "Ann's question", "B1": "Bob's question"}
-
-
-def test_conveners_by_topic_reads_any_number_of_topics_in_two_queries(
-    meeting, django_assert_num_queries
-):
-    topics = [make_topic(meeting, title=f"Topic {n}") for n in range(5)]
-    agenda.merge_topics(meeting=meeting, topic_id=topics[4].pk, into_id=topics[0].pk)
-    topics[1].partner, topics[1].partner_signed = topics[2].convener, True
-    topics[1].save()
-    for topic in topics[:4]:
-        topic.refresh_from_db()
-        topic.convener  # noqa: B018 - loaded as build_grid's select_related does
-
-    with django_assert_num_queries(2):
-        conveners = agenda.conveners_by_topic(topics[:4])
-
-    assert [p.name for p in conveners[topics[0].pk].people] == [
-        "Convener of Topic 0",
-        "Convener of Topic 4",
-    ]
-    assert conveners[topics[0].pk].merged_titles == ["Topic 4"]
-    assert conveners[topics[1].pk].ids == {topics[1].convener_id, topics[2].convener_id}

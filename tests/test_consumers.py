@@ -14,7 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.test import Client
 
-from sessions_app import agenda, services
+from sessions_app import agenda, facilitation, services
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Facilitator, Participant
 
@@ -159,7 +159,7 @@ async def test_phase_change_reaches_the_phones(meeting, phone_cookie):
     await phone.connect(timeout=10)
     await phone.receive_from(timeout=5)
 
-    await database_sync_to_async(services.set_phase)(meeting=meeting, phase="agenda")
+    await database_sync_to_async(facilitation.set_phase)(meeting=meeting, phase="agenda")
 
     message = await phone.receive_from(timeout=5)
     assert 'data-phase="agenda"' in message

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sessions_app import agenda, realtime, services
+from sessions_app.errors import ParticipationError
 from sessions_app.models import Interest, Meeting, Participant, Topic
-from sessions_app.services import ParticipationError
 
 from .factories import cell_of, make_meeting, make_topic
 
@@ -119,37 +119,6 @@ def test_withdraw_own_topic_frees_nothing_placed(ann, meeting):
         services.withdraw_own_topic(participant=ann, topic_id=placed.pk)
     placed.refresh_from_db()
     assert placed.status == Topic.Status.PLACED
-
-
-def test_set_phase_announces_the_stage_to_all_and_the_control_to_facilitators(
-    meeting, sent, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.set_phase(meeting=meeting, phase=Meeting.Phase.DISCUSSIONS)
-
-    meeting.refresh_from_db()
-    assert meeting.phase == Meeting.Phase.DISCUSSIONS
-    shared = dict(sent)[realtime.meeting_group(meeting.pk)]
-    assert 'data-phase="discussions"' in shared
-    assert 'id="phase-control"' in dict(sent)[realtime.facilitators_group(meeting.pk)]
-
-
-def test_set_phase_to_the_same_phase_announces_nothing(
-    meeting, sent, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        services.set_phase(meeting=meeting, phase=meeting.phase)
-
-    assert sent == []
-
-
-def test_broadcast_renders_in_the_meeting_language(meeting, sent):
-    meeting.language = Meeting.Language.ENGLISH
-    meeting.save()
-
-    realtime.broadcast(meeting.pk, shared=["stage"])
-
-    assert "Open Space: four principles" in sent[0][1]
 
 
 def test_toggle_interest_sends_only_that_topic_card(

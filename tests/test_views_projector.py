@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sessions_app import realtime
+from sessions_app import fragments
 from sessions_app.board import build_board
 from sessions_app.models import Facilitator, Interest, Meeting, Participant, Topic
 
@@ -311,7 +311,7 @@ def test_broadcast_render_costs_the_same_queries_for_3_and_30_topics():
     for topics in (3, 30):
         meeting = _wall_of(topics)
         with CaptureQueriesContext(connection) as queries:
-            html = realtime.render_fragments(meeting, [*realtime.SHARED_FRAGMENTS])
+            html = fragments.render(meeting, [*fragments.SHARED])
         assert html.count('<article class="card') == topics
         counts.append(len(queries))
 

@@ -20,17 +20,12 @@ from django.views.decorators.http import require_GET
 
 from .. import exports, pdf
 from ..models import Meeting
-from ..permissions import can_read
-
-
-def may_download(request: HttpRequest, meeting: Meeting) -> bool:
-    """Whether this visitor may download the meeting's documentation and action plan."""
-    return meeting.phase == Meeting.Phase.CLOSED or can_read(request.user, meeting)
+from ..permissions import may_download
 
 
 def _downloadable(request: HttpRequest, pk: int) -> Meeting | HttpResponse:
     meeting = get_object_or_404(Meeting.objects.select_related("series"), pk=pk)
-    if may_download(request, meeting):
+    if may_download(request.user, meeting):
         return meeting
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

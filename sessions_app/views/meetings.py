@@ -7,10 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 
-from ..agenda import build_grid
+from ..board import build_board
 from ..models import Meeting, Topic
-from ..permissions import can_facilitate
-from .documents import may_download
+from ..permissions import can_facilitate, may_download
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -28,9 +27,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sessions_app/meeting_detail.html",
             {
                 "meeting": meeting,
-                "grid": build_grid(meeting),
+                "board": build_board(meeting),
                 "facilitators": meeting.facilitators.all(),
-                "may_download": may_download(request, meeting),
+                "may_download": may_download(request.user, meeting),
                 "may_facilitate": can_facilitate(request.user, meeting),
             },
         )

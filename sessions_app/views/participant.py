@@ -9,32 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
-from .. import realtime, services
-from ..agenda import AgendaError
+from .. import fragments, realtime, services
+from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, remember
-from ..models import Meeting, Participant, Topic
+from ..models import Participant, Topic
+from .access import meeting_for_code, participant_view, unknown_code
 
 Status = Topic.Status
-CODE_MAX = 12
-
-
-def normalize_code(code: str) -> str:
-    """A join code as typed on a phone: any case, spaces and dashes ignored."""
-    return "".join(code.split()).replace("-", "").upper()[:CODE_MAX]
-
-
-def _meeting_for_code(code: str) -> Meeting | None:
-    code = normalize_code(code)
-    return Meeting.objects.filter(join_code=code).first() if code else None
-
-
-def _unknown_code(request: HttpRequest, code: str) -> HttpResponse:
-    message = _("No meeting has the code %(code)s. Check the code on the screen and try again.") % {
-        "code": normalize_code(code)
-    }
-    return render(request, "sessions_app/join.html", {"error": message, "code": code}, status=404)
 
 
 def join(request: HttpRequest) -> HttpResponse:
@@ -42,17 +24,17 @@ def join(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     if not code.strip():
         return render(request, "sessions_app/join.html", {"code": ""})
-    meeting = _meeting_for_code(code)
+    meeting = meeting_for_code(code)
     if meeting is None:
-        return _unknown_code(request, code)
+        return unknown_code(request, code)
     return redirect("join_code", code=meeting.join_code)
 
 
 def join_code(request: HttpRequest, code: str) -> HttpResponse:
     """Where the QR code leads: say who you are once, then the meeting's phone page."""
-    meeting = _meeting_for_code(code)
+    meeting = meeting_for_code(code)
     if meeting is None:
-        return _unknown_code(request, code)
+        return unknown_code(request, code)
     if participant_for(request.session, meeting) is not None:
         return redirect("phone", code=meeting.join_code)
     with translation.override(meeting.language):
@@ -64,7 +46,7 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
                 participant = services.join_meeting(
                     meeting=meeting, name=name, organization=organization
                 )
-            except services.ParticipationError as exc:
+            except ParticipationError as exc:
                 error = str(exc)
             else:
                 remember(request.session, participant)
@@ -77,41 +59,22 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
         )
 
 
-def participant_view(view):
-    """Find the meeting by code and the browser's participant in it, or send them to join."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
-        meeting = _meeting_for_code(code)
-        if meeting is None:
-            return _unknown_code(request, code)
-        participant = participant_for(request.session, meeting)
-        if participant is None:
-            if request.htmx:
-                return HttpResponseClientRedirect(f"/j/{meeting.join_code}/")
-            return redirect("join_code", code=meeting.join_code)
-        participant.meeting = meeting
-        with translation.override(meeting.language):
-            return view(request, participant, *args, **kwargs)
-
-    return wrapper
-
-
 def mine_context(participant: Participant, **extra) -> dict:
     """The personal part of the phone page: one's own topics and those shared with one."""
     meeting = participant.meeting
     return {
         "meeting": meeting,
         "participant": participant,
+        # A merged topic stays listed, with the topic it now belongs to.
         "my_topics": list(
-            participant.topics.filter(
-                status__in=[Status.DRAFT, Status.SHARED, Status.RAISED, Status.PLACED]
-            ).select_related("partner", "slot", "room")
+            participant.topics.exclude(status=Status.WITHDRAWN).select_related(
+                "partner", "slot", "room", "merged_into__slot", "merged_into__room"
+            )
         ),
         "shared_with_me": list(
-            participant.shared_topics.filter(
-                status__in=[Status.SHARED, Status.RAISED, Status.PLACED]
-            ).select_related("convener", "slot", "room")
+            participant.shared_topics.exclude(
+                status__in=[Status.DRAFT, Status.WITHDRAWN]
+            ).select_related("convener", "slot", "room", "merged_into__slot", "merged_into__room")
         ),
         "partners": list(meeting.people.exclude(pk=participant.pk)),
         "interests": services.interests_of(participant),
@@ -129,9 +92,7 @@ def phone(request: HttpRequest, participant: Participant) -> HttpResponse:
 
 def _phone_page(request: HttpRequest, participant: Participant, **extra) -> HttpResponse:
     meeting = participant.meeting
-    context = realtime.fragment_context(meeting, realtime.SHARED_FRAGMENTS) | mine_context(
-        participant, **extra
-    )
+    context = fragments.context_for(meeting, fragments.SHARED) | mine_context(participant, **extra)
     context["socket_path"] = realtime.socket_path(meeting.pk)
     status = 422 if extra.get("error") else 200
     return render(request, "sessions_app/phone.html", context, status=status)
@@ -163,7 +124,7 @@ def topic_create(request: HttpRequest, participant: Participant) -> HttpResponse
             title=title,
             description=request.POST.get("description", ""),
         )
-    except services.ParticipationError as exc:
+    except ParticipationError as exc:
         return _after_write(request, participant, error=str(exc), draft_title=title)
     return _after_write(request, participant)
 
@@ -177,7 +138,7 @@ def _topic_write(action):
     def view(request: HttpRequest, participant: Participant, topic_id: int) -> HttpResponse:
         try:
             action(request, participant, topic_id)
-        except (services.ParticipationError, AgendaError) as exc:
+        except DomainError as exc:
             return _after_write(request, participant, error=str(exc))
         return _after_write(request, participant)
 
@@ -199,7 +160,7 @@ def topic_edit(request: HttpRequest, participant: Participant, topic_id: int) ->
 def topic_share(request: HttpRequest, participant: Participant, topic_id: int) -> None:
     partner = request.POST.get("partner", "")
     if not partner.isdigit():
-        raise services.ParticipationError(_("Choose a partner."))
+        raise ParticipationError(_("Choose a partner."))
     services.share_topic(participant=participant, topic_id=topic_id, partner_id=int(partner))
 
 
@@ -225,7 +186,7 @@ def interest(request: HttpRequest, participant: Participant, topic_id: int) -> H
     error = ""
     try:
         services.toggle_interest(participant=participant, topic_id=topic_id)
-    except services.ParticipationError as exc:
+    except ParticipationError as exc:
         error = str(exc)
     if not request.htmx and not error:
         return redirect("phone", code=participant.meeting.join_code)

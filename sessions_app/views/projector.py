@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 import qrcode
 import qrcode.image.svg
-from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import agenda, realtime, services
-from ..agenda import AgendaError
+from .. import agenda, facilitation, fragments, realtime
+from ..errors import DomainError
+from ..forms import BoardActionForm
 from ..models import Meeting
-from ..permissions import facilitated_meeting
+from .access import facilitator_view
 
-ALL_FRAGMENTS = [*realtime.SHARED_FRAGMENTS, *realtime.FACILITATOR_FRAGMENTS]
-
-
-def facilitator_view(view):
-    """Log in first; then only the meeting's facilitators may go on (others get 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
-        meeting = facilitated_meeting(request.user, pk)
-        with translation.override(meeting.language):
-            return view(request, meeting, *args, **kwargs)
-
-    return wrapper
+ALL_FRAGMENTS = [*fragments.SHARED, *fragments.FACILITATORS]
 
 
 def join_url(request: HttpRequest, meeting: Meeting) -> str:
@@ -46,34 +29,15 @@ def qr_svg(url: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-@facilitator_view
+@facilitator_view(meeting_language=True)
 def projector(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     url = join_url(request, meeting)
-    context = realtime.fragment_context(meeting, ALL_FRAGMENTS) | {
+    context = fragments.context_for(meeting, ALL_FRAGMENTS) | {
         "join_url": url,
         "qr_svg": qr_svg(url),
         "socket_path": realtime.socket_path(meeting.pk),
     }
     return render(request, "sessions_app/projector.html", context)
-
-
-class BoardActionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[(a, a) for a in ("place", "move", "swap", "unplace", "merge", "withdraw")]
-    )
-    topic = forms.IntegerField(min_value=1)
-    slot = forms.IntegerField(min_value=1, required=False)
-    room = forms.IntegerField(min_value=1, required=False)
-    other = forms.IntegerField(min_value=1, required=False)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        action = data.get("action")
-        if action in ("place", "move") and not (data.get("slot") and data.get("room")):
-            raise forms.ValidationError(_("Choose a cell."))
-        if action in ("swap", "merge") and not data.get("other"):
-            raise forms.ValidationError(_("Choose the other topic."))
-        return data
 
 
 def _run_board_action(meeting: Meeting, data: dict) -> str:
@@ -117,7 +81,7 @@ def _board_message(request: HttpRequest, meeting: Meeting, text: str, *, error: 
 
 
 @require_POST
-@facilitator_view
+@facilitator_view(meeting_language=True)
 def board_action(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """Place, move, swap, unplace, merge or withdraw; the board itself updates over the socket."""
     form = BoardActionForm(request.POST)
@@ -126,7 +90,7 @@ def board_action(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         return _board_message(request, meeting, text, error=True)
     try:
         text = _run_board_action(meeting, form.cleaned_data)
-    except AgendaError as error:
+    except DomainError as error:
         return _board_message(request, meeting, str(error), error=True)
     if not request.htmx:
         return redirect("projector", pk=meeting.pk)
@@ -134,14 +98,14 @@ def board_action(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 
 @require_POST
-@facilitator_view
+@facilitator_view(meeting_language=True)
 def set_phase(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """Move the meeting to the chosen phase; projectors and phones follow over their sockets."""
     try:
-        meeting = services.set_phase(meeting=meeting, phase=request.POST.get("phase", ""))
-    except services.ParticipationError as error:
+        meeting = facilitation.set_phase(meeting=meeting, phase=request.POST.get("phase", ""))
+    except DomainError as error:
         return _board_message(request, meeting, str(error), error=True)
     if not request.htmx:
         return redirect("projector", pk=meeting.pk)
-    context = realtime.fragment_context(meeting, ["phase_control"])
+    context = fragments.context_for(meeting, ["phase_control"])
     return render(request, "sessions_app/projector.html#phase_control", context)

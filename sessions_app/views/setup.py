@@ -6,24 +6,23 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import realtime
-from ..models import Facilitator, Meeting
-from ..permissions import can_facilitate, facilitated_meeting
-from ..setup import SetupError, copy_setup, generate_slots
-from ..setup_forms import (
+from .. import setup
+from ..errors import SetupError
+from ..forms import (
     FacilitatorFormSet,
     LinkFormSet,
     MeetingForm,
     RoomFormSet,
     SlotGeneratorForm,
 )
+from ..models import Meeting
+from .access import facilitator_view
 
 
 def _minutes(time: dt.time) -> int:
@@ -35,21 +34,12 @@ def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse
     form = MeetingForm(data, instance=meeting)
     facilitators = FacilitatorFormSet(data, instance=meeting, prefix="facilitators")
     links = LinkFormSet(data, instance=meeting, prefix="links")
-    if data is not None and form.is_valid() and facilitators.is_valid() and links.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            facilitators.instance = links.instance = saved
-            facilitators.save()
-            links.save()
-            realtime.announce_setup(saved)
-            if meeting is None and not can_facilitate(request.user, saved):
-                # Whoever creates a meeting may run it, even without rights to all meetings.
-                Facilitator.objects.create(
-                    meeting=saved,
-                    user=request.user,
-                    name=request.user.get_full_name() or request.user.get_username(),
-                    position=saved.facilitators.count(),
-                )
+    saved = None
+    if data is not None:
+        saved = setup.save_meeting(
+            form=form, facilitators=facilitators, links=links, user=request.user
+        )
+    if saved is not None:
         messages.success(request, _("The meeting is saved."))
         return redirect("meeting_slots" if meeting is None else "meeting_detail", saved.pk)
     return render(
@@ -67,16 +57,15 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     return _save_meeting(request, None)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _save_meeting(request, facilitated_meeting(request.user, pk))
+@facilitator_view
+def meeting_edit(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    return _save_meeting(request, meeting)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = facilitated_meeting(request.user, pk)
+@facilitator_view
+def meeting_slots(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     slots = list(meeting.slots.all())
     initial = {"length": 25, "gap": 5, "count": len(slots) or 3}
     if slots:
@@ -92,7 +81,7 @@ def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                generate_slots(meeting=meeting, **form.cleaned_data)
+                setup.generate_slots(meeting=meeting, **form.cleaned_data)
             except SetupError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -110,15 +99,11 @@ def meeting_slots(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = facilitated_meeting(request.user, pk)
+@facilitator_view
+def meeting_rooms(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     formset = RoomFormSet(request.POST or None, instance=meeting, prefix="rooms")
-    if request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            formset.save()
-            realtime.announce_setup(meeting)
+    if request.method == "POST" and setup.save_rooms(meeting=meeting, formset=formset):
         messages.success(request, _("The rooms are saved."))
         return redirect("meeting_rooms", meeting.pk)
     return render(
@@ -129,10 +114,11 @@ def meeting_rooms(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
 @login_required
 @permission_required("sessions_app.add_meeting", raise_exception=True)
-@require_POST
-def meeting_copy(request: HttpRequest, pk: int) -> HttpResponse:
-    copy = copy_setup(meeting=facilitated_meeting(request.user, pk))
+@facilitator_view
+def meeting_copy(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    copy = setup.copy_setup(meeting=meeting)
     messages.success(request, _("A new meeting was started from this setup. Give it its date."))
     return redirect("meeting_edit", copy.pk)

@@ -1,4 +1,4 @@
-"""The broadcasts' text: the order of its fragments and what a request-less render holds."""
+"""The fragments' text: the order of a broadcast's parts and what a request-less render holds."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import warnings
 import pytest
 from django.urls import reverse
 
-from sessions_app import realtime
+from sessions_app import announce, fragments, realtime
 from sessions_app.models import Facilitator, Topic
 
 from .factories import make_topic
@@ -19,7 +19,7 @@ def test_rows_go_before_the_tray_whatever_order_they_were_named_in(meeting):
     placed = make_topic(meeting, title="Freight", cell="A1")
     make_topic(meeting, title="Waiting")
 
-    html = realtime.render_fragments(meeting, ["tray", f"row:{placed.slot_id}"])
+    html = fragments.render(meeting, ["tray", f"row:{placed.slot_id}"])
 
     # Inside htmx's <template>, a <tr> after the tray's <section> would be dropped.
     assert html.lstrip().startswith(f'<tr class="slot-row" id="slot-{placed.slot_id}"')
@@ -31,8 +31,8 @@ def test_a_move_to_the_tray_and_a_row_sends_the_row_first(meeting):
     slot = meeting.slots.get(number=2)
     make_topic(meeting, title="Freight", cell="B2")
 
-    names = realtime.agenda_fragments([None, slot.pk])
-    html = realtime.render_fragments(meeting, names)
+    names = fragments.agenda_names([None, slot.pk])
+    html = fragments.render(meeting, names)
 
     assert html.lstrip().startswith(f'<tr class="slot-row" id="slot-{slot.pk}"')
     assert html.count('id="tray"') == 1
@@ -42,7 +42,7 @@ def test_rows_also_go_before_the_grid_and_the_cards(meeting):
     topic = make_topic(meeting, title="Waiting")
     slot = meeting.slots.get(number=1)
 
-    html = realtime.render_fragments(meeting, ["grid", f"card:{topic.pk}", f"row:{slot.pk}"])
+    html = fragments.render(meeting, ["grid", f"card:{topic.pk}", f"row:{slot.pk}"])
 
     row = html.index(f'id="slot-{slot.pk}" hx-swap-oob')
     assert row < html.index('<table id="grid"') and row < html.index(f'id="topic-{topic.pk}"')
@@ -53,7 +53,7 @@ def test_the_broadcast_phase_control_has_no_csrf_tag_and_no_warning(meeting, set
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Django warns of a csrf_token without a request
-        html = realtime.render_fragments(meeting, ["phase_control"])
+        html = fragments.render(meeting, ["phase_control"])
 
     assert 'id="phase-control"' in html and 'hx-post="' in html
     assert "csrfmiddlewaretoken" not in html
@@ -76,7 +76,7 @@ def test_moderation_counts_what_it_shows(meeting):
     make_topic(meeting, title="Draft", status=Topic.Status.DRAFT)
     make_topic(meeting, title="Freight", cell="A1")
 
-    counts = realtime.fragment_context(meeting, ["moderation"])["counts"]
+    counts = fragments.context_for(meeting, ["moderation"])["counts"]
 
     assert counts == {"people": 2, "drafts": 1, "shared": 0, "placed": 1}
 
@@ -87,7 +87,7 @@ def test_a_raised_topic_edited_sends_only_its_card(
     topic = make_topic(meeting, title="Waiting")
 
     with django_capture_on_commit_callbacks(execute=True):
-        realtime.announce_topic(topic)
+        announce.card_changed(topic)
 
     [(group, html)] = sent
     assert group == realtime.meeting_group(meeting.pk)

@@ -1,4 +1,4 @@
-"""Forms for a meeting's setup: its details, facilitators, links, slots and rooms."""
+"""Forms: a meeting's setup (details, facilitators, links, slots, rooms) and the board's actions."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from django.core.validators import URLValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from .models import Facilitator, Link, Meeting, Room, Series
-from .setup import MAX_SLOTS
+from .models import MAX_SLOTS, Facilitator, Link, Meeting, Room, Series
 
 
 class LinesField(forms.CharField):
@@ -175,3 +174,24 @@ class SlotGeneratorForm(forms.Form):
     length = forms.IntegerField(label=_("Length (minutes)"), min_value=5, max_value=600)
     gap = forms.IntegerField(label=_("Gap between slots (minutes)"), min_value=0, max_value=600)
     count = forms.IntegerField(label=_("Number of slots"), min_value=1, max_value=MAX_SLOTS)
+
+
+class BoardActionForm(forms.Form):
+    """One action on the wall, posted by the projector's board."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("place", "move", "swap", "unplace", "merge", "withdraw")]
+    )
+    topic = forms.IntegerField(min_value=1)
+    slot = forms.IntegerField(min_value=1, required=False)
+    room = forms.IntegerField(min_value=1, required=False)
+    other = forms.IntegerField(min_value=1, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        action = data.get("action")
+        if action in ("place", "move") and not (data.get("slot") and data.get("room")):
+            raise forms.ValidationError(_("Choose a cell."))
+        if action in ("swap", "merge") and not data.get("other"):
+            raise forms.ValidationError(_("Choose the other topic."))
+        return data

@@ -1,0 +1,121 @@
+"""The fragments of a live page: which template partial renders each, and what it reads.
+
+A change is rendered once, in the meeting's language, and the same text goes to every
+socket of a group: personal marks ("mine", "I'm interested") are applied in each browser
+from the page's own identity, so the shared text never depends on who receives it. The
+pages render the same partials, so a cell looks the same from a page load or a socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .board import build_board
+from .models import Meeting, Topic
+
+# Fragment name → the template partial that renders it. Shared fragments go to the
+# meeting's group (projectors and phones alike); facilitators' only to facilitators;
+# personal ones to one participant's pages. "row:<slot id>" and "card:<topic id>" name
+# one row of the grid or one topic's card, so that a change sends only what it changed.
+SHARED = {
+    "stage": "sessions_app/live.html#stage",
+    "grid": "sessions_app/live.html#grid",
+    "tray": "sessions_app/live.html#tray",
+}
+PARTS = {
+    "row": "sessions_app/live.html#row",
+    "card": "sessions_app/live.html#card",
+}
+FACILITATORS = {
+    "phase_control": "sessions_app/projector.html#phase_control",
+    "moderation": "sessions_app/projector.html#moderation",
+}
+PERSONAL = {
+    "nudge": "sessions_app/phone.html#nudge",
+}
+TEMPLATES = {**SHARED, **FACILITATORS, **PERSONAL}
+AGENDA = ("grid", "tray")
+
+
+def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
+    """Everything the named fragments need, read once for all of them."""
+    kinds = {name.partition(":")[0] for name in names}
+    context: dict = {"meeting": meeting, "phases": Meeting.Phase.choices}
+    if kinds & {"grid", "tray", "row", "card"}:
+        context["board"] = build_board(meeting)
+    if "stage" in kinds:
+        context["facilitators"] = list(meeting.facilitators.all())
+    if "moderation" in kinds:
+        by_status = dict(
+            meeting.topics.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+        context["counts"] = {
+            "people": meeting.people.count(),
+            "drafts": by_status.get(Topic.Status.DRAFT, 0),
+            "shared": by_status.get(Topic.Status.SHARED, 0),
+            "placed": by_status.get(Topic.Status.PLACED, 0),
+        }
+    return context
+
+
+def _render_part(kind: str, key: str, context: dict) -> str:
+    """One row of the grid or one card, found on the board; nothing if it is gone."""
+    board = context["board"]
+    if kind == "row":
+        rows = [row for row in board.rows if str(row.slot.pk) == key]
+        return "".join(render_to_string(PARTS["row"], context | {"row": row}) for row in rows)
+    return "".join(
+        render_to_string(PARTS["card"], context | {"card": card, "card_oob": True})
+        for card in board.cards()
+        if str(card.topic.pk) == key
+    )
+
+
+def _rows_first(name: str) -> bool:
+    """Sort key putting the grid's rows before every other fragment."""
+    return name.partition(":")[0] != "row"
+
+
+def render(meeting: Meeting, names: Iterable[str], **extra) -> str:
+    """Render the named fragments once each, in the meeting's language, as one text.
+
+    Rows of the grid come first. The browser parses a message inside a <template>, where
+    a <tr> that follows a non-table element (such as the tray's <section>) is dropped.
+    """
+    names = sorted(dict.fromkeys(names), key=_rows_first)
+    with translation.override(meeting.language):
+        context = context_for(meeting, names) | extra
+        parts = []
+        for name in names:
+            kind, _, key = name.partition(":")
+            if kind in PARTS:
+                parts.append(_render_part(kind, key, context))
+            else:
+                parts.append(render_to_string(TEMPLATES[name], context))
+        return "".join(parts)
+
+
+def current_state(meeting: Meeting, *, facilitator: bool) -> str:
+    """What a page receives on connecting, so a reconnected page catches up by itself."""
+    names = [*SHARED]
+    if facilitator:
+        names += [*FACILITATORS]
+    return render(meeting, names)
+
+
+def agenda_names(slot_ids: Iterable[int | None] | None) -> list[str]:
+    """The fragments to send when these rows changed; an id of None stands for the tray.
+
+    Without ids, the whole grid and the tray go out.
+    """
+    slot_ids = list(dict.fromkeys(slot_ids or ()))
+    if not slot_ids:
+        return [*AGENDA]
+    names = [f"row:{pk}" for pk in slot_ids if pk is not None]
+    if None in slot_ids:
+        names.append("tray")
+    return names

@@ -1,0 +1,91 @@
+"""The guards of the views: who reaches a facilitator's page, and which participant a phone is.
+
+Each guard answers in HTTP (404, 403, a redirect to log in or to join) from the pure
+answers of `permissions` and `identity`, and runs the view in the meeting's language.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from ..identity import participant_for
+from ..models import Meeting
+from ..permissions import User, can_facilitate
+
+CODE_MAX = 12
+
+
+def facilitated_meeting(user: User, pk: int) -> Meeting:
+    """The meeting with this id, if the user may run it: 404 if none, 403 if not theirs."""
+    meeting = get_object_or_404(Meeting.objects.select_related("series"), pk=pk)
+    if not can_facilitate(user, meeting):
+        raise PermissionDenied(_("Only this meeting's facilitators can do that."))
+    return meeting
+
+
+def facilitator_view(view=None, *, meeting_language: bool = False):
+    """Log in first; then only the meeting's facilitators may go on (others get 403).
+
+    The view gets the meeting instead of its id. Pages the room sees (the projector) speak
+    the meeting's language; setup pages speak the facilitator's.
+    """
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
+            meeting = facilitated_meeting(request.user, pk)
+            if not meeting_language:
+                return view(request, meeting, *args, **kwargs)
+            with translation.override(meeting.language):
+                return view(request, meeting, *args, **kwargs)
+
+        return wrapper
+
+    return decorate if view is None else decorate(view)
+
+
+def normalize_code(code: str) -> str:
+    """A join code as typed on a phone: any case, spaces and dashes ignored."""
+    return "".join(code.split()).replace("-", "").upper()[:CODE_MAX]
+
+
+def meeting_for_code(code: str) -> Meeting | None:
+    code = normalize_code(code)
+    return Meeting.objects.filter(join_code=code).first() if code else None
+
+
+def unknown_code(request: HttpRequest, code: str) -> HttpResponse:
+    message = _("No meeting has the code %(code)s. Check the code on the screen and try again.") % {
+        "code": normalize_code(code)
+    }
+    return render(request, "sessions_app/join.html", {"error": message, "code": code}, status=404)
+
+
+def participant_view(view):
+    """Find the meeting by code and the browser's participant in it, or send them to join."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
+        meeting = meeting_for_code(code)
+        if meeting is None:
+            return unknown_code(request, code)
+        participant = participant_for(request.session, meeting)
+        if participant is None:
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("join_code", args=[meeting.join_code]))
+            return redirect("join_code", code=meeting.join_code)
+        participant.meeting = meeting
+        with translation.override(meeting.language):
+            return view(request, participant, *args, **kwargs)
+
+    return wrapper
