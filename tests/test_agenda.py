@@ -391,3 +391,25 @@ def test_place_topic_ignores_a_partner_who_has_not_co_signed(meeting):
     agenda.place_topic(meeting=meeting, topic_id=shared.pk, **cell_of(meeting, "B1"))
 
     assert wall(meeting) == {"A1": "Ann's question", "B1": "Bob's question"}
+
+
+def test_a_closed_meeting_refuses_every_change_to_its_wall(meeting):
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    waiting = make_topic(meeting, title="Ports")
+    meeting.phase = meeting.Phase.CLOSED
+    meeting.save()
+
+    for change in (
+        lambda: agenda.place_topic(meeting=meeting, topic_id=waiting.pk, **cell_of(meeting, "B1")),
+        lambda: agenda.move_topic(meeting=meeting, topic_id=placed.pk, **cell_of(meeting, "C3")),
+        lambda: agenda.swap_topics(meeting=meeting, topic_id=placed.pk, other_id=waiting.pk),
+        lambda: agenda.unplace_topic(meeting=meeting, topic_id=placed.pk),
+        lambda: agenda.merge_topics(meeting=meeting, topic_id=waiting.pk, into_id=placed.pk),
+        lambda: agenda.withdraw_topic(meeting=meeting, topic_id=placed.pk),
+    ):
+        with pytest.raises(AgendaError, match="closed"):
+            change()
+
+    assert wall(meeting) == {"A1": "Freight"}
+    waiting.refresh_from_db()
+    assert waiting.status == Topic.Status.RAISED

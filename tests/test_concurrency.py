@@ -86,6 +86,7 @@ def test_one_convener_placed_twice_in_a_slot_at_once_exactly_one_succeeds():
     assert len(wall(meeting)) == 1
 
 
+@pytest.mark.sqlite
 def test_two_placements_into_one_cell_on_a_sqlite_file_exactly_one_succeeds(tmp_path):
     root = Path(__file__).parent.parent
     env = {

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,7 +17,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.test import Client
 
-from sessions_app import agenda, facilitation, services
+from sessions_app import agenda, facilitation, realtime, services
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Facilitator, Participant
 
@@ -62,16 +65,47 @@ def socket(meeting, cookie: bytes | None = None, origin=ORIGIN) -> WebsocketComm
     return WebsocketCommunicator(asgi_application(), f"/ws/meetings/{meeting.pk}/", headers=headers)
 
 
+@asynccontextmanager
+async def listening(*communicators: WebsocketCommunicator) -> AsyncIterator[list[str]]:
+    """Connect every socket and read its state on connect; always disconnect them after."""
+    try:
+        states = []
+        for communicator in communicators:
+            connected, _ = await communicator.connect(timeout=10)
+            assert connected
+            states.append(await communicator.receive_from(timeout=5))
+        yield states
+    finally:
+        for communicator in communicators:
+            await communicator.disconnect()
+
+
+MARKER = '<div id="marker"></div>'
+
+
+async def assert_next_is_marker(communicator: WebsocketCommunicator, group: str) -> None:
+    """Nothing reached the socket before a marker sent to its group after the action.
+
+    Waiting for a later message, not for a quiet moment, cannot pass merely because an
+    unwanted message was slow.
+    """
+    await get_channel_layer().group_send(group, {"type": realtime.EVENT_TYPE, "html": MARKER})
+    assert await communicator.receive_from(timeout=5) == MARKER
+
+
 async def close_code(communicator: WebsocketCommunicator) -> int:
     """How the server ended a socket it refused: accepted, then closed with a code.
 
     Refused during the handshake instead, the browser would see 1006 and keep trying.
     """
-    connected, _ = await communicator.connect(timeout=10)
-    assert connected, "refused in the handshake: the page would never learn why"
-    message = await communicator.receive_output(timeout=5)
-    assert message["type"] == "websocket.close", "the socket received data before closing"
-    return message["code"]
+    try:
+        connected, _ = await communicator.connect(timeout=10)
+        assert connected, "refused in the handshake: the page would never learn why"
+        message = await communicator.receive_output(timeout=5)
+        assert message["type"] == "websocket.close", "the socket received data before closing"
+        return message["code"]
+    finally:
+        await communicator.disconnect()
 
 
 def user_cookie(username: str, *permissions: str) -> bytes:
@@ -101,29 +135,18 @@ def phone_cookie(meeting):
 async def test_socket_sends_the_current_state_on_connect(meeting, phone_cookie):
     await database_sync_to_async(make_topic)(meeting, title="Freight", cell="B2")
     await database_sync_to_async(make_topic)(meeting, title="Ports")
-    phone = socket(meeting, phone_cookie)
-
-    connected, _ = await phone.connect(timeout=10)
-    state = await phone.receive_from(timeout=5)
-
-    assert connected
-    assert 'id="stage"' in state and 'id="grid"' in state and 'id="tray"' in state
-    assert 'id="cell-B2"' in state and "Freight" in state and "Ports" in state
-    assert 'hx-swap-oob="true"' in state
-    assert 'id="moderation"' not in state  # facilitators only
-    await phone.disconnect()
+    async with listening(socket(meeting, phone_cookie)) as [state]:
+        assert 'id="stage"' in state and 'id="grid"' in state and 'id="tray"' in state
+        assert 'id="cell-B2"' in state and "Freight" in state and "Ports" in state
+        assert 'hx-swap-oob="true"' in state
+        assert 'id="moderation"' not in state  # facilitators only
 
 
 async def test_socket_gives_a_facilitator_the_facilitators_fragments_too(meeting):
     cookie = await database_sync_to_async(facilitator_cookie)(meeting)
-    projector = socket(meeting, cookie)
-
-    connected, _ = await projector.connect(timeout=10)
-    state = await projector.receive_from(timeout=5)
-
-    assert connected
-    assert 'id="moderation"' in state and 'id="phase-control"' in state and 'id="grid"' in state
-    await projector.disconnect()
+    async with listening(socket(meeting, cookie)) as [state]:
+        assert 'id="moderation"' in state and 'id="phase-control"' in state
+        assert 'id="grid"' in state
 
 
 async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meeting, phone_cookie):
@@ -135,60 +158,52 @@ async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meetin
     projector = socket(meeting, await database_sync_to_async(facilitator_cookie)(meeting))
     phone = socket(meeting, phone_cookie)
     elsewhere = socket(other_meeting, await database_sync_to_async(participant_cookie)(stranger))
-    for communicator in (projector, phone, elsewhere):
-        assert (await communicator.connect(timeout=10))[0]
-        await communicator.receive_from(timeout=5)  # the state on connect
     cell = await database_sync_to_async(cell_of)(meeting, "B2")
 
-    await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
+    async with listening(projector, phone, elsewhere):
+        await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
 
-    for communicator in (projector, phone):
-        message = await communicator.receive_from(timeout=5)
-        # Only what changed: the row of slot 2 and the tray, not the whole grid.
-        assert f'id="slot-{cell["slot_id"]}"' in message and 'id="tray"' in message
-        assert 'id="grid"' not in message and message.count('class="slot-row"') == 1
-        cell_html = message.split('id="cell-B2"', 1)[1].split("</td>", 1)[0]
-        assert "Freight" in cell_html
-    assert await elsewhere.receive_nothing(timeout=0.2)
-    for communicator in (projector, phone, elsewhere):
-        await communicator.disconnect()
+        for communicator in (projector, phone):
+            message = await communicator.receive_from(timeout=5)
+            # Only what changed: the row of slot 2 and the tray, not the whole grid.
+            assert f'id="slot-{cell["slot_id"]}"' in message and 'id="tray"' in message
+            assert 'id="grid"' not in message and message.count('class="slot-row"') == 1
+            cell_html = message.split('id="cell-B2"', 1)[1].split("</td>", 1)[0]
+            assert "Freight" in cell_html
+        await assert_next_is_marker(elsewhere, realtime.meeting_group(other_meeting.pk))
 
 
 async def test_phase_change_reaches_the_phones(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
-    await phone.connect(timeout=10)
-    await phone.receive_from(timeout=5)
+    async with listening(phone):
+        await database_sync_to_async(facilitation.set_phase)(meeting=meeting, phase="agenda")
 
-    await database_sync_to_async(facilitation.set_phase)(meeting=meeting, phase="agenda")
-
-    message = await phone.receive_from(timeout=5)
-    assert 'data-phase="agenda"' in message
-    assert 'id="phase-control"' not in message  # that one goes to facilitators only
-    await phone.disconnect()
+        message = await phone.receive_from(timeout=5)
+        assert 'data-phase="agenda"' in message
+        assert 'id="phase-control"' not in message  # that one goes to facilitators only
+        await assert_next_is_marker(phone, realtime.meeting_group(meeting.pk))
 
 
 async def test_a_private_draft_reaches_only_the_facilitators(meeting, phone_cookie):
     ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
     phone = socket(meeting, phone_cookie)
     projector = socket(meeting, await database_sync_to_async(facilitator_cookie)(meeting))
-    for communicator in (phone, projector):
-        await communicator.connect(timeout=10)
-        await communicator.receive_from(timeout=5)
+    async with listening(phone, projector):
+        await database_sync_to_async(services.create_draft)(participant=ann, title="My secret idea")
 
-    await database_sync_to_async(services.create_draft)(participant=ann, title="My secret idea")
-
-    message = await projector.receive_from(timeout=5)
-    assert 'id="moderation"' in message and "1 private draft" in message
-    assert "My secret idea" not in message
-    assert await phone.receive_nothing(timeout=0.2)
-    for communicator in (phone, projector):
-        await communicator.disconnect()
+        message = await projector.receive_from(timeout=5)
+        assert 'id="moderation"' in message and "1 private draft" in message
+        assert "My secret idea" not in message
+        await assert_next_is_marker(phone, realtime.meeting_group(meeting.pk))
 
 
 async def test_socket_refuses_a_foreign_origin(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie, origin=(b"origin", b"http://evil.example"))
 
-    connected, _ = await phone.connect(timeout=10)
+    try:
+        connected, _ = await phone.connect(timeout=10)
+    finally:
+        await phone.disconnect()
 
     assert not connected
 
@@ -235,34 +250,27 @@ async def test_socket_refuses_an_unknown_meeting(meeting, phone_cookie):
 
 async def test_socket_answers_a_ping(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
-    await phone.connect(timeout=10)
-    await phone.receive_from(timeout=5)
+    async with listening(phone):
+        await phone.send_to(text_data=json.dumps({"type": "ping"}))
 
-    await phone.send_to(text_data=json.dumps({"type": "ping"}))
-
-    assert json.loads(await phone.receive_from(timeout=5)) == {"type": "pong"}
-    await phone.disconnect()
+        assert json.loads(await phone.receive_from(timeout=5)) == {"type": "pong"}
 
 
 async def test_socket_closes_on_an_oversized_message(meeting, phone_cookie):
     phone = socket(meeting, phone_cookie)
-    await phone.connect(timeout=10)
-    await phone.receive_from(timeout=5)
+    async with listening(phone):
+        await phone.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 5000}))
 
-    await phone.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 5000}))
-
-    assert await phone.receive_output() == {"type": "websocket.close", "code": 1009}
+        assert await phone.receive_output() == {"type": "websocket.close", "code": 1009}
 
 
 @pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"type": "place"}'])
 async def test_socket_closes_on_a_message_it_does_not_know(meeting, phone_cookie, text):
     phone = socket(meeting, phone_cookie)
-    await phone.connect(timeout=10)
-    await phone.receive_from(timeout=5)
+    async with listening(phone):
+        await phone.send_to(text_data=text)
 
-    await phone.send_to(text_data=text)
-
-    assert await phone.receive_output() == {"type": "websocket.close", "code": 4400}
+        assert await phone.receive_output() == {"type": "websocket.close", "code": 4400}
 
 
 async def test_sharing_a_draft_nudges_only_the_partner_to_fetch_their_topics(meeting, phone_cookie):
@@ -272,33 +280,25 @@ async def test_sharing_a_draft_nudges_only_the_partner_to_fetch_their_topics(mee
     draft = await database_sync_to_async(services.create_draft)(participant=ann, title="Pairs")
     partner = socket(meeting, await database_sync_to_async(participant_cookie)(bo))
     bystander = socket(meeting, await database_sync_to_async(participant_cookie)(cy))
-    for communicator in (partner, bystander):
-        await communicator.connect(timeout=10)
-        await communicator.receive_from(timeout=5)
+    async with listening(partner, bystander):
+        await database_sync_to_async(services.share_topic)(
+            participant=ann, topic_id=draft.pk, partner_id=bo.pk
+        )
 
-    await database_sync_to_async(services.share_topic)(
-        participant=ann, topic_id=draft.pk, partner_id=bo.pk
-    )
-
-    message = await partner.receive_from(timeout=5)
-    assert 'id="nudge"' in message and f"/m/{meeting.join_code}/?part=mine" in message
-    assert "Pairs" not in message  # the draft itself is fetched by the partner, as themself
-    assert await bystander.receive_nothing(timeout=0.2)
-    for communicator in (partner, bystander):
-        await communicator.disconnect()
+        message = await partner.receive_from(timeout=5)
+        assert 'id="nudge"' in message and f"/m/{meeting.join_code}/?part=mine" in message
+        assert "Pairs" not in message  # the draft itself is fetched by the partner, as themself
+        await assert_next_is_marker(bystander, realtime.meeting_group(meeting.pk))
 
 
 async def test_placing_a_topic_nudges_its_convener(meeting, phone_cookie):
     ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
     topic = await database_sync_to_async(make_topic)(meeting, title="Freight", convener=ann)
     phone = socket(meeting, phone_cookie)
-    await phone.connect(timeout=10)
-    await phone.receive_from(timeout=5)
     cell = await database_sync_to_async(cell_of)(meeting, "A1")
+    async with listening(phone):
+        await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
 
-    await database_sync_to_async(agenda.place_topic)(meeting=meeting, topic_id=topic.pk, **cell)
-
-    messages = [await phone.receive_from(timeout=5), await phone.receive_from(timeout=5)]
-    assert any('id="nudge"' in message for message in messages)  # her own list: placed
-    assert any("Freight" in message for message in messages)  # the row everyone gets
-    await phone.disconnect()
+        messages = [await phone.receive_from(timeout=5), await phone.receive_from(timeout=5)]
+        assert any('id="nudge"' in message for message in messages)  # her own list: placed
+        assert any("Freight" in message for message in messages)  # the row everyone gets

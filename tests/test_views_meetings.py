@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from sessions_app import agenda
+from sessions_app.models import Participant
+
+from .factories import make_topic
+
 pytestmark = pytest.mark.django_db
 
 
@@ -39,3 +44,32 @@ def test_meeting_detail_of_an_unknown_meeting_is_not_found(client):
 
     assert response.status_code == 404
     assert "Lärandeträff" not in response.content.decode()
+
+
+def test_meeting_detail_names_every_convener_as_the_board_does(client, meeting):
+    ann = Participant.objects.create(meeting=meeting, name="Ann", organization="INAB")
+    bo = Participant.objects.create(meeting=meeting, name="Bo", organization="RISE")
+    target = make_topic(meeting, title="Freight", convener=ann, cell="A1")
+    target.partner, target.partner_signed = bo, True
+    target.save()
+    source = make_topic(meeting, title="Goods")
+    agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+
+    html = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+
+    cell = html.split('<span class="code">A1</span>', 1)[1].split("</td>", 1)[0]
+    assert "Ann, INAB; Bo, RISE; Convener of Goods" in cell
+
+
+@pytest.mark.parametrize("topics", [2, 12])
+def test_meeting_detail_query_count_does_not_grow_with_topics(
+    client, meeting, django_assert_num_queries, topics
+):
+    cells = [f"{room}{slot}" for slot in range(1, 4) for room in "ABC"]
+    for i in range(topics):
+        make_topic(meeting, title=f"Topic {i}", cell=cells[i] if i < len(cells) else None)
+
+    with django_assert_num_queries(7):
+        response = client.get(reverse("meeting_detail", args=[meeting.pk]))
+
+    assert response.content.decode().count("Convener of Topic ") == topics

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from sessions_app import agenda
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Interest, Meeting, Participant, Topic
 
@@ -300,3 +301,35 @@ def test_topic_create_without_htmx_shows_a_refusal_on_the_whole_page(phone, meet
     assert "Give the topic a title." in html
     assert 'id="grid"' in html  # the whole page, not only the section
     assert not Topic.objects.exists()
+
+
+def test_phone_keeps_a_merged_topic_in_its_conveners_list(phone, meeting, ann):
+    target = make_topic(meeting, title="Freight", cell="B2")
+    mine = make_topic(meeting, title="Goods by rail", convener=ann)
+    agenda.merge_topics(meeting=meeting, topic_id=mine.pk, into_id=target.pk)
+
+    response = phone.get(
+        reverse("phone", args=[meeting.join_code]), {"part": "mine"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    mine_html = html[html.index('id="mine"') :]
+    assert "Goods by rail" in mine_html
+    assert "merged into “Freight”" in mine_html and "<strong>B2</strong>" in mine_html
+    assert "Withdraw this topic" not in mine_html  # a merged topic is the wall's now
+
+
+def test_phone_offers_only_what_the_topic_status_allows(phone, meeting, ann):
+    make_topic(meeting, title="Draft of mine", convener=ann, status=Topic.Status.DRAFT)
+    make_topic(meeting, title="Raised of mine", convener=ann)
+    make_topic(meeting, title="Placed of mine", convener=ann, cell="A1")
+
+    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+
+    articles = {
+        title: html.split(title, 1)[1].split("</article>", 1)[0]
+        for title in ("Draft of mine", "Raised of mine", "Placed of mine")
+    }
+    assert "Raise it" in articles["Draft of mine"] and "Edit" in articles["Draft of mine"]
+    assert "Raise it" not in articles["Raised of mine"] and "Edit" in articles["Raised of mine"]
+    assert "Raise it" not in articles["Placed of mine"] and "Edit" not in articles["Placed of mine"]
