@@ -50,26 +50,33 @@ def _lock_open_meeting(participant: Participant) -> Meeting:
     return meeting
 
 
-def _own_topic(participant: Participant, topic_id: int, *, action: str) -> Topic:
+def _locked_topic(participant: Participant, topic_id: int, *, action: str) -> Topic:
+    """The participant's topic, locked, if its status allows the action.
+
+    A convener acts on their own topics; the partner a topic was shared with co-signs it.
+    """
     _lock_open_meeting(participant)
+    role = "partner" if action == "cosign" else "convener"
     topic = (
         Topic.objects.select_for_update()
-        .filter(meeting_id=participant.meeting_id, convener=participant, pk=topic_id)
+        .filter(meeting_id=participant.meeting_id, pk=topic_id, **{role: participant})
         .first()
     )
     if topic is None:
+        if role == "partner":
+            raise ParticipationError(_("Only the partner a topic was shared with can co-sign it."))
         raise ParticipationError(_("Only the person who proposed a topic can change it."))
-    if not topic.allows(action):
-        if topic.status == Status.PLACED:
-            raise ParticipationError(
-                _("“%(title)s” is on the agenda already; ask a facilitator to change it.")
-                % {"title": topic.title}
-            )
+    if topic.allows(action):
+        return topic
+    if topic.status == Status.PLACED:
         raise ParticipationError(
-            _("“%(title)s” is %(status)s and cannot be changed any more.")
-            % {"title": topic.title, "status": topic.get_status_display().lower()}
+            _("“%(title)s” is on the agenda already; ask a facilitator to change it.")
+            % {"title": topic.title}
         )
-    return topic
+    raise ParticipationError(
+        _("“%(title)s” is %(status)s and cannot be changed any more.")
+        % {"title": topic.title, "status": topic.get_status_display().lower()}
+    )
 
 
 @transaction.atomic
@@ -107,7 +114,7 @@ def edit_topic(
     *, participant: Participant, topic_id: int, title: str, description: str | None = None
 ) -> Topic:
     """Change the title (and description, if given) of one's own topic until it is placed."""
-    topic = _own_topic(participant, topic_id, action="edit")
+    topic = _locked_topic(participant, topic_id, action="edit")
     topic.title = _clean_title(title)
     if description is not None:
         topic.description = _clean_description(description)
@@ -122,7 +129,7 @@ def edit_topic(
 @transaction.atomic
 def share_topic(*, participant: Participant, topic_id: int, partner_id: int) -> Topic:
     """Show one's draft to a partner of the same meeting, who may then co-sign it."""
-    topic = _own_topic(participant, topic_id, action="share")
+    topic = _locked_topic(participant, topic_id, action="share")
     partner = Participant.objects.filter(meeting_id=participant.meeting_id, pk=partner_id).first()
     if partner is None:
         raise ParticipationError(_("Choose a partner who takes part in this meeting."))
@@ -142,19 +149,7 @@ def share_topic(*, participant: Participant, topic_id: int, partner_id: int) -> 
 @transaction.atomic
 def cosign_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Sign a topic a partner shared with you, so that you convene it together."""
-    _lock_open_meeting(participant)
-    topic = (
-        Topic.objects.select_for_update()
-        .filter(meeting_id=participant.meeting_id, partner=participant, pk=topic_id)
-        .first()
-    )
-    if topic is None:
-        raise ParticipationError(_("Only the partner a topic was shared with can co-sign it."))
-    if not topic.allows("cosign"):
-        raise ParticipationError(
-            _("“%(title)s” is %(status)s and cannot be co-signed any more.")
-            % {"title": topic.title, "status": topic.get_status_display().lower()}
-        )
+    topic = _locked_topic(participant, topic_id, action="cosign")
     topic.partner_signed = True
     topic.save(update_fields=["partner_signed", "updated_at"])
     announce.nudge([topic.convener_id], meeting=participant.meeting)
@@ -166,7 +161,7 @@ def cosign_topic(*, participant: Participant, topic_id: int) -> Topic:
 @transaction.atomic
 def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Bring one's draft to the marketplace, where the facilitator can place it."""
-    topic = _own_topic(participant, topic_id, action="raise")
+    topic = _locked_topic(participant, topic_id, action="raise")
     topic.status = Status.RAISED
     topic.save(update_fields=["status", "updated_at"])
     announce.agenda_changed(participant.meeting, slot_ids=[None])
@@ -177,7 +172,7 @@ def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
 @transaction.atomic
 def withdraw_own_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Withdraw one's own topic, as long as it is not yet on the agenda."""
-    _own_topic(participant, topic_id, action="withdraw_own")
+    _locked_topic(participant, topic_id, action="withdraw_own")
     topic = agenda.withdraw_topic(meeting=participant.meeting, topic_id=topic_id)
     announce.nudge([topic.partner_id], meeting=participant.meeting)
     announce.moderation_changed(participant.meeting)

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.forms import BaseFormSet, ModelForm
 from django.utils import translation
 from django.utils.text import Truncator
@@ -133,6 +133,14 @@ def generate_slots(
     return slots
 
 
+def _copy_rows(rows: QuerySet, meeting: Meeting, fields: list[str]) -> None:
+    """Give `meeting` a copy of each row, with these fields."""
+    model = rows.model
+    model.objects.bulk_create(
+        model(meeting=meeting, **{name: getattr(row, name) for name in fields}) for row in rows
+    )
+
+
 @transaction.atomic
 def copy_setup(*, meeting: Meeting) -> Meeting:
     """Start the series' next meeting from this one's setup: no topics, reports or plan."""
@@ -154,24 +162,8 @@ def copy_setup(*, meeting: Meeting) -> Meeting:
         lookback=[*meeting.lookback, *([meeting.theme] if meeting.theme else [])],
         agenda_intro=meeting.agenda_intro,
     )
-    for facilitator in meeting.facilitators.all():
-        Facilitator.objects.create(
-            meeting=copy,
-            name=facilitator.name,
-            role=facilitator.role,
-            user=facilitator.user,
-            position=facilitator.position,
-        )
-    for link in meeting.links.all():
-        Link.objects.create(meeting=copy, title=link.title, url=link.url, position=link.position)
-    for slot in meeting.slots.all():
-        Slot.objects.create(meeting=copy, number=slot.number, starts=slot.starts, ends=slot.ends)
-    for room in meeting.rooms.all():
-        Room.objects.create(
-            meeting=copy,
-            code=room.code,
-            name=room.name,
-            capacity=room.capacity,
-            position=room.position,
-        )
+    _copy_rows(meeting.facilitators.all(), copy, ["name", "role", "user", "position"])
+    _copy_rows(meeting.links.all(), copy, ["title", "url", "position"])
+    _copy_rows(meeting.slots.all(), copy, ["number", "starts", "ends"])
+    _copy_rows(meeting.rooms.all(), copy, ["code", "name", "capacity", "position"])
     return copy
