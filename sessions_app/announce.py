@@ -1,7 +1,8 @@
-"""What each kind of change tells the open pages, sent once its transaction commits.
+"""What each kind of change tells the open pages, once its transaction commits.
 
-Every write calls one of these inside its transaction; the fragments are rendered after
-the commit, from the database as it then is, and sent through `realtime`.
+Every write calls one of these inside its transaction. The fragments are rendered when
+the delivery is made, from the database as it then is, so a late delivery never shows
+an older state than an earlier one.
 """
 
 from __future__ import annotations
@@ -11,15 +12,23 @@ from collections.abc import Iterable
 from . import fragments, realtime
 from .models import Meeting, Topic
 
+# Changes that a room makes many of at once (dots, sign-ups, report edits) are gathered
+# per meeting for this long and sent as one broadcast.
+GATHER_SECONDS = 1.0
 
-def _broadcast(meeting_id: int, shared: tuple[str, ...], facilitators: tuple[str, ...]) -> None:
-    meeting = Meeting.objects.get(pk=meeting_id)
+
+def _rendered(meeting_id: int, shared: Iterable[str], facilitators: Iterable[str]):
+    shared, facilitators = tuple(shared), tuple(facilitators)
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return []
+    messages = []
     if shared:
-        html = fragments.render(meeting, shared)
-        realtime.send_to_group(realtime.meeting_group(meeting_id), html)
+        messages.append((realtime.meeting_group(meeting_id), fragments.render(meeting, shared)))
     if facilitators:
         html = fragments.render(meeting, facilitators)
-        realtime.send_to_group(realtime.facilitators_group(meeting_id), html)
+        messages.append((realtime.facilitators_group(meeting_id), html))
+    return messages
 
 
 def fragments_changed(
@@ -27,7 +36,17 @@ def fragments_changed(
 ) -> None:
     """After commit, send the fragments: shared ones to every page, the rest to facilitators."""
     shared, facilitators = tuple(shared), tuple(facilitators)
-    realtime.after_commit(lambda: _broadcast(meeting_id, shared, facilitators))
+    realtime.after_commit(lambda _items: _rendered(meeting_id, shared, facilitators))
+
+
+def gathered(meeting_id: int, *, shared: Iterable[str]) -> None:
+    """After commit, send these shared fragments with the others of the next second."""
+    realtime.after_commit(
+        lambda items: _rendered(meeting_id, items, ()),
+        key=("gathered", meeting_id),
+        items=shared,
+        window=GATHER_SECONDS,
+    )
 
 
 def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
@@ -72,9 +91,8 @@ def nudge(participant_ids: Iterable[int | None], *, meeting: Meeting) -> None:
     if not groups:
         return
 
-    def send() -> None:
+    def render(_items: frozenset[str]) -> list[tuple[str, str]]:
         html = fragments.render(meeting, ["nudge"])
-        for group in groups:
-            realtime.send_to_group(group, html)
+        return [(group, html) for group in groups]
 
-    realtime.after_commit(send)
+    realtime.after_commit(render)

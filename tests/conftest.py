@@ -41,8 +41,12 @@ def seed_meeting(db, seed_document) -> Meeting:
 
 @pytest.fixture
 def sent(monkeypatch) -> list[tuple[str, str]]:
-    """What would go to each group, after commit: (group name, rendered text)."""
+    """What would go to each group, after commit: (group name, rendered text).
+
+    No server loop runs here, so each delivery is made at once, in the test's thread.
+    """
     messages: list[tuple[str, str]] = []
+    monkeypatch.setattr(realtime, "outbox", realtime.Outbox())
     monkeypatch.setattr(
         realtime, "send_to_group", lambda group, html: messages.append((group, html))
     )
