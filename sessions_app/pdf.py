@@ -41,6 +41,7 @@ from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
 from .board import build_board
+from .exports import convener_names
 from .models import Initiative, Meeting, Report, ReportPhoto, Room, Slot, Topic
 
 # Every URL in a print template is made absolute against this origin; it exists only
@@ -151,7 +152,7 @@ def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSe
     """
     board = build_board(meeting)
     cards = {cell.card.topic.pk: cell.card for row in board.rows for cell in row.cells if cell.card}
-    people = meeting.people.in_bulk({pk for card in cards.values() for pk in card.people})
+    names = convener_names(meeting, cards.values())
     reports = {
         report.topic_id: report
         for report in Report.objects.filter(topic_id__in=cards).prefetch_related("photos")
@@ -162,7 +163,7 @@ def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSe
         photos = [] if report is None else list(report.photos.all())
         sections[pk] = TopicSection(
             topic=card.topic,
-            conveners=[str(people[person]) for person in card.people if person in people],
+            conveners=names[pk],
             merged_titles=card.merged_titles,
             report=report,
             photos=[(photo, MEDIA_PREFIX + quote(photo.image.name)) for photo in photos],
