@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import io
 import json
 import re
@@ -21,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from pypdf import PdfReader
 
-from sessions_app import agenda, pdf
+from sessions_app import agenda, pdf, realtime
 from sessions_app.interchange import Bundle, import_document, import_path
 from sessions_app.models import Initiative, Meeting, Participant, Reflection, Report, Series
 
@@ -628,3 +629,41 @@ def test_seed_pdf_tags_every_mark_it_does_not_call_an_artifact(seed_meeting):
                     marks.pop()
                 elif name in painting:
                     assert marks, f"{name} outside any marked content"
+
+
+PRINCIPLES = {
+    "sv": [
+        "Vilka som än kommer är rätt personer",
+        "Vad som än händer är det enda som kunde hända",
+        "När det än börjar är det rätt tid",
+        "När det är slut, så är det slut",
+        "Lagen om rörlighet: Om du någon gång varken lär dig något eller bidrar, använd dina "
+        "två fötter och gå dit där du lär dig eller bidrar mest.",
+    ],
+    "en": [
+        "Whoever comes is the right people",
+        "Whatever happens is the only thing that could have",
+        "Whenever it starts is the right time",
+        "When it's over, it's over",
+        "The law of two feet: If at any time you are neither learning nor contributing, use "
+        "your two feet and move to a more productive place.",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_principles_read_the_same_on_the_projector_and_in_the_pdf(db, language):
+    meeting = make_meeting(language=language)
+    meeting.phase = Meeting.Phase.OPENING
+    meeting.save()
+
+    projector = html.unescape(
+        " ".join(re.sub(r"<[^>]+>", " ", realtime.render_fragments(meeting, ["stage"])).split())
+    )
+    document = pdf_text(pdf.render_proceedings(meeting))
+
+    for line in PRINCIPLES[language]:
+        assert line in projector
+        assert line in document
+    other = PRINCIPLES["en" if language == "sv" else "sv"]
+    assert not any(line in projector or line in document for line in other)
