@@ -24,7 +24,15 @@ from pypdf import PdfReader
 
 from sessions_app import agenda, pdf, realtime
 from sessions_app.interchange import Bundle, import_document, import_path
-from sessions_app.models import Initiative, Meeting, Participant, Reflection, Report, Series
+from sessions_app.models import (
+    Initiative,
+    Meeting,
+    Participant,
+    Reflection,
+    Report,
+    ReportPhoto,
+    Series,
+)
 
 from .factories import make_meeting, make_topic
 
@@ -667,3 +675,22 @@ def test_principles_read_the_same_on_the_projector_and_in_the_pdf(db, language):
         assert line in document
     other = PRINCIPLES["en" if language == "sv" else "sv"]
     assert not any(line in projector or line in document for line in other)
+
+
+def test_pdf_photos_carry_their_caption_or_a_default_as_alternative_text(
+    db, seed_document, tmp_path
+):
+    meeting = import_with_photos(seed_document, tmp_path, {0: ["red", "blue"]})
+    ReportPhoto.objects.filter(image__endswith="topic0-1.jpg").update(caption="")
+
+    with pikepdf.open(io.BytesIO(pdf.render_proceedings(meeting))) as document:
+        figures = [
+            e
+            for e in structure_elements(document.Root.StructTreeRoot)
+            if e.S == "/Figure" and "/Alt" in e
+        ]
+
+        assert [str(figure.Alt) for figure in figures] == [
+            "Rapportblad photos/topic0-0.jpg",
+            "Foto av rapportbladet för A1",
+        ]
