@@ -21,6 +21,11 @@ urlpatterns = [
         name="documentation_pdf",
     ),
     path("meetings/<int:pk>/action-plan.csv", documents.action_plan_csv, name="action_plan_csv"),
+    path(
+        "meetings/<int:pk>/action-plan-excel.csv",
+        documents.action_plan_excel_csv,
+        name="action_plan_excel_csv",
+    ),
     path("meetings/<int:pk>/agenda.ics", documents.agenda_ics, name="agenda_ics"),
     path("meetings/<int:pk>/projector/", projector.projector, name="projector"),
     path("meetings/<int:pk>/board/", projector.board_action, name="board_action"),

@@ -6,19 +6,28 @@ import csv
 import datetime as dt
 import io
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
 
-from .models import Meeting, Topic
+from .board import Card, build_board
+from .models import Meeting
 
 # A member such as "Anki W, INAB" holds a comma itself, so members are set apart by "; ".
 MEMBER_SEPARATOR = "; "
-ICS_LINE_OCTETS = 75
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Conveners are named "Name, Organisation", so they too are set apart by "; ".
+CONVENER_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula: OWASP's list
+# (CSV injection), and the pipe and percent sign that defusedcsv adds for DDE.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
+COMMA = ","
+# Excel reads a CSV file with the list separator of the computer's region, and where
+# the decimal sign is a comma, as in Sweden, that separator is a semicolon.
+SEMICOLON = ";"
 
 
 def _spreadsheet_cell(value: str) -> str:
@@ -26,12 +35,12 @@ def _spreadsheet_cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-def action_plan_csv(meeting: Meeting) -> bytes:
+def action_plan_csv(meeting: Meeting, *, delimiter: str = COMMA) -> bytes:
     """The action plan, one initiative a row, as UTF-8 with a BOM so Excel reads å ä ö."""
     with translation.override(meeting.language):
         header = [_("Who"), _("What"), _("Level"), _("When"), _("Who is in?")]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
     for initiative in meeting.initiatives.prefetch_related("members"):
         row = [
@@ -45,86 +54,67 @@ def action_plan_csv(meeting: Meeting) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _ics_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545, 3.3.11)."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+def convener_names(meeting: Meeting, cards: Iterable[Card]) -> dict[int, list[str]]:
+    """Each card's conveners as "Name, Organisation", keyed by topic id, in one query.
+
+    The board's cards name every convener of a topic: whoever raised it, a partner who
+    co-signed it, and the conveners of topics merged into it.
+    """
+    cards = list(cards)
+    people = meeting.people.in_bulk({pk for card in cards for pk in card.people})
+    return {
+        card.topic.pk: [str(people[pk]) for pk in card.people if pk in people] for card in cards
+    }
 
 
-def _fold(line: str) -> str:
-    """Fold a content line into lines of at most 75 octets, never inside a character."""
-    parts: list[str] = []
-    current, size = "", 0
-    limit = ICS_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            # Continuation lines start with a space, which counts against their 75.
-            current, size, limit = char, width, ICS_LINE_OCTETS - 1
-        else:
-            current += char
-            size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+def _utc(day: dt.date, time: dt.time, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, time, zone).astimezone(dt.UTC)
 
 
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _uid(meeting: Meeting, topic: Topic) -> str:
-    return f"topic-{topic.pk}-meeting-{meeting.pk}@openspace"
+def _uid(meeting: Meeting, topic_pk: int) -> str:
+    return f"topic-{topic_pk}-meeting-{meeting.pk}@openspace"
 
 
 def agenda_ics(meeting: Meeting) -> bytes:
-    """The agenda as an iCalendar file: one event for each topic placed on the wall."""
+    """The agenda as an iCalendar file: one event for each topic placed on the wall.
+
+    Times are written in UTC: every calendar shows them right in its own zone, and no
+    VTIMEZONE of ours has to agree with the reader's idea of Stockholm's rules.
+    """
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    stamp = _utc(timezone.now())
-    topics = sorted(
-        meeting.topics.filter(status=Topic.Status.PLACED).select_related(
-            "convener", "slot", "room"
-        ),
-        key=lambda topic: (topic.slot.number, topic.room.position, topic.room.code),
-    )
+    stamp = timezone.now().astimezone(dt.UTC)
+    board = build_board(meeting)
+    placed = [(row.slot, cell) for row in board.rows for cell in row.cells if cell.card]
+    rooms = {room.pk: room for room in board.rooms}
+    names = convener_names(meeting, (cell.card for _slot, cell in placed))
+    calendar = Calendar()
+    calendar.add("prodid", "-//Open Space//Meeting agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", meeting.title)
     with translation.override(meeting.language):
-        convener_label = _("Convener")
-        lines = [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//Open Space//Meeting agenda//EN",
-            "CALSCALE:GREGORIAN",
-            "METHOD:PUBLISH",
-            f"X-WR-CALNAME:{_ics_text(meeting.title)}",
-        ]
-        for topic in topics if meeting.date else []:
-            starts = dt.datetime.combine(meeting.date, topic.slot.starts, tzinfo=zone)
-            ends = dt.datetime.combine(meeting.date, topic.slot.ends, tzinfo=zone)
-            convener = topic.convener.name
-            if topic.convener.organization:
-                convener = f"{convener}, {topic.convener.organization}"
-            location = f"{topic.room.code} {topic.room.name}".strip()
+        for slot, cell in placed if meeting.date else []:
+            topic, room = cell.card.topic, rooms[cell.room_id]
+            conveners = names[topic.pk]
+            label = _("Conveners") if len(conveners) > 1 else _("Convener")
+            description = [f"{label}: {CONVENER_SEPARATOR.join(conveners)}"]
+            if cell.card.merged_titles:
+                merged = ", ".join(f"“{title}”" for title in cell.card.merged_titles)
+                description.append(f"{_('Merged with')}: {merged}")
+            location = f"{room.code} {room.name}".strip()
             if meeting.location:
                 location = f"{location}, {meeting.location}"
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:{_uid(meeting, topic)}",
-                f"DTSTAMP:{stamp}",
-                f"DTSTART:{_utc(starts)}",
-                f"DTEND:{_utc(ends)}",
-                f"SUMMARY:{_ics_text(f'{topic.code}: {topic.title}')}",
-                f"LOCATION:{_ics_text(location)}",
-                f"DESCRIPTION:{_ics_text(f'{convener_label}: {convener}')}",
-                "END:VEVENT",
-            ]
-        lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+            event = Event()
+            event.add("uid", _uid(meeting, topic.pk))
+            event.add("dtstamp", stamp)
+            event.add("dtstart", _utc(meeting.date, slot.starts, zone))
+            event.add("dtend", _utc(meeting.date, slot.ends, zone))
+            event.add("summary", f"{cell.code}: {topic.title}")
+            event.add("location", location)
+            event.add("description", "\n".join(description))
+            calendar.add_component(event)
+    return calendar.to_ical()
 
 
 def export_filename(meeting: Meeting, suffix: str) -> str:

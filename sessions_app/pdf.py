@@ -1,8 +1,9 @@
 """The meeting's documentation as a PDF: the only module that imports WeasyPrint.
 
 `proceedings_context` reads everything the document shows, `render_proceedings`
-lays it out, and `proceedings_pdf` hands out the bytes from a cache kept per revision
-of the meeting, rendering each revision once however many people ask at the same time.
+lays it out as PDF/UA-1 (tagged, so that screen readers can read it), and
+`proceedings_pdf` hands out the bytes from a cache kept per revision of the meeting,
+rendering each revision once however many people ask at the same time.
 
 WeasyPrint fetches nothing it was not meant to: `DocumentFetcher` serves our own static
 files and the meeting's own photos, and refuses everything else.
@@ -14,6 +15,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import io
 import mimetypes
 import os
 import re
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+import pikepdf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
@@ -40,6 +43,7 @@ from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
 
 from .board import build_board
+from .exports import convener_names
 from .models import Initiative, Meeting, Report, ReportPhoto, Room, Slot, Topic
 
 # Every URL in a print template is made absolute against this origin; it exists only
@@ -54,6 +58,8 @@ CACHE_DIR = "documents"
 # Photos are embedded at this resolution at most: sharp on paper, small in the mail.
 IMAGE_DPI = 200
 JPEG_QUALITY = 85
+# Tagged, with the document's title and language, and PDF/UA in its XMP metadata.
+PDF_VARIANT = "pdf/ua-1"
 
 
 class DocumentFetcher(URLFetcher):
@@ -148,7 +154,7 @@ def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSe
     """
     board = build_board(meeting)
     cards = {cell.card.topic.pk: cell.card for row in board.rows for cell in row.cells if cell.card}
-    people = meeting.people.in_bulk({pk for card in cards.values() for pk in card.people})
+    names = convener_names(meeting, cards.values())
     reports = {
         report.topic_id: report
         for report in Report.objects.filter(topic_id__in=cards).prefetch_related("photos")
@@ -159,7 +165,7 @@ def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSe
         photos = [] if report is None else list(report.photos.all())
         sections[pk] = TopicSection(
             topic=card.topic,
-            conveners=[str(people[person]) for person in card.people if person in people],
+            conveners=names[pk],
             merged_titles=card.merged_titles,
             report=report,
             photos=[(photo, MEDIA_PREFIX + quote(photo.image.name)) for photo in photos],
@@ -240,7 +246,70 @@ def render_proceedings(meeting: Meeting, *, fetcher: DocumentFetcher | None = No
     if fetcher is None:
         fetcher = DocumentFetcher(photo_names(meeting))
     document = HTML(string=html, base_url=DOCUMENT_ORIGIN, url_fetcher=fetcher)
-    return document.write_pdf(dpi=IMAGE_DPI, jpeg_quality=JPEG_QUALITY, pdf_tags=True)
+    data = document.write_pdf(dpi=IMAGE_DPI, jpeg_quality=JPEG_QUALITY, pdf_variant=PDF_VARIANT)
+    return mark_page_margins_as_artifacts(data)
+
+
+def _structure_elements(tree_root: pikepdf.Dictionary) -> set[tuple[int, int]]:
+    """The object ids of every structure element reachable from the structure tree's root."""
+    found: set[tuple[int, int]] = set()
+    pending = [tree_root]
+    while pending:
+        kids = pending.pop().get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if (
+                isinstance(kid, pikepdf.Dictionary)
+                and kid.get("/Type") not in ("/MCR", "/OBJR")
+                and kid.objgen not in found
+            ):
+                found.add(kid.objgen)
+                pending.append(kid)
+    return found
+
+
+def mark_page_margins_as_artifacts(data: bytes) -> bytes:
+    """Mark the running header and page numbers as pagination artifacts (PDF/UA-1, 7.8).
+
+    WeasyPrint 70 tags the text of page margin boxes as spans that belong to no part
+    of the structure tree (its issue #1836), so a checker sees content that is neither
+    real content nor an artifact. Every marked sequence whose structure element is
+    outside the tree is made an /Artifact of type /Pagination instead, and dropped from
+    the parent tree; the drawing itself is left exactly as it was.
+    """
+    with pikepdf.open(io.BytesIO(data)) as document:
+        tree_root = document.Root.get("/StructTreeRoot")
+        if tree_root is None:
+            return data
+        tagged = _structure_elements(tree_root)
+        parent_tree = pikepdf.NumberTree(tree_root.ParentTree)
+        for page in document.pages:
+            marked = parent_tree.get(int(page.obj.get("/StructParents", -1)))
+            if not isinstance(marked, pikepdf.Array):
+                continue
+            margins = {
+                mcid
+                for mcid, element in enumerate(marked)
+                if isinstance(element, pikepdf.Dictionary) and element.objgen not in tagged
+            }
+            if not margins:
+                continue
+            instructions = pikepdf.parse_content_stream(page)
+            for index, (operands, operator) in enumerate(instructions):
+                if (
+                    operator == pikepdf.Operator("BDC")
+                    and isinstance(operands[1], pikepdf.Dictionary)
+                    and int(operands[1].get("/MCID", -1)) in margins
+                ):
+                    instructions[index] = pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)],
+                        operator,
+                    )
+            page.obj.Contents = document.make_stream(pikepdf.unparse_content_stream(instructions))
+            for mcid in margins:
+                marked[mcid] = None
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
 
 
 # The cache ---------------------------------------------------------------------------

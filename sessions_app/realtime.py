@@ -132,9 +132,7 @@ class Outbox:
         if previous is not None:
             await asyncio.wait([previous])
         try:
-            messages = await sync_to_async(_render_in_thread, thread_sensitive=False)(
-                render, items
-            )
+            messages = await sync_to_async(_render_in_thread, thread_sensitive=False)(render, items)
             layer = get_channel_layer()
             for group, html in messages:
                 await asyncio.wait_for(

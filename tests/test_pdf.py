@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import io
 import json
 import re
@@ -13,6 +14,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pikepdf
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -20,9 +22,17 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from pypdf import PdfReader
 
-from sessions_app import agenda, pdf
+from sessions_app import agenda, fragments, pdf
 from sessions_app.interchange import Bundle, import_document, import_path
-from sessions_app.models import Initiative, Meeting, Participant, Reflection, Report, Series
+from sessions_app.models import (
+    Initiative,
+    Meeting,
+    Participant,
+    Reflection,
+    Report,
+    ReportPhoto,
+    Series,
+)
 
 from .factories import make_meeting, make_topic
 
@@ -528,3 +538,159 @@ def test_stored_documents_have_names_no_one_can_guess(seed_meeting, settings):
     assert name.startswith(f"meeting-{meeting.pk}-r{meeting.revision}-sv-")
     assert len(name.rsplit("-", 1)[1]) == 20
     assert other != name
+
+
+def marked_text(data: bytes) -> list[tuple[list[str], list[str]]]:
+    """Each page's text shown as artifacts, and its text shown as tagged content."""
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        marks: list[str] = []
+        artifacts: list[str] = []
+        content: list[str] = []
+
+        def operator(op, args, cm, tm, marks=marks):
+            if op in (b"BDC", b"BMC"):
+                marks.append(str(args[0]))
+            elif op == b"EMC":
+                marks.pop()
+
+        def text(shown, cm, tm, font, size, marks=marks, artifacts=artifacts, content=content):
+            if shown.strip():
+                (artifacts if marks and marks[-1] == "/Artifact" else content).append(shown)
+
+        page.extract_text(visitor_operand_before=operator, visitor_text=text)
+        pages.append((artifacts, content))
+    return pages
+
+
+def structure_elements(node: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    """The structure elements under `node` (such as the tree's root), depth first."""
+    found: list[pikepdf.Dictionary] = []
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") not in ("/MCR", "/OBJR"):
+            found += [kid, *structure_elements(kid)]
+    return found
+
+
+def test_seed_pdf_identifies_itself_as_pdf_ua_1(seed_meeting):
+    with pikepdf.open(io.BytesIO(pdf.render_proceedings(seed_meeting))) as document:
+        root = document.Root
+        metadata = document.open_metadata()
+
+        assert root.MarkInfo.Marked is True
+        assert root.Lang == "sv"
+        assert root.ViewerPreferences.DisplayDocTitle is True
+        assert root.StructTreeRoot.K[0].S == "/Document"
+        assert metadata["pdfuaid:part"] == "1"
+        assert metadata["dc:title"] == (
+            "Dokumentation av Lärandeträff 4 – Leda omställning tillsammans"
+        )
+
+
+def test_seed_pdf_agenda_cells_refer_to_their_slot_and_room_headers(seed_meeting):
+    with pikepdf.open(io.BytesIO(pdf.render_proceedings(seed_meeting))) as document:
+        elements = structure_elements(document.Root.StructTreeRoot)
+        agenda = next(e for e in elements if e.S == "/Table")
+        rows = [e for e in structure_elements(agenda) if e.S == "/TR"]
+        cells = [[c for c in row.K if c.S in ("/TH", "/TD")] for row in rows]
+
+        assert [c.S for c in cells[0]] == ["/TH"] * 4
+        room_ids = [str(c.ID) for c in cells[0]]
+        assert len(cells) == 4
+        for row in cells[1:]:
+            slot_header, *rooms = row
+            assert slot_header.S == "/TH"
+            assert [c.S for c in rooms] == ["/TD"] * 3
+            for room_id, cell in zip(room_ids[1:], rooms, strict=True):
+                assert [str(h) for h in cell.A.Headers] == [str(slot_header.ID), room_id]
+
+
+def test_seed_pdf_marks_running_header_and_page_numbers_as_artifacts(seed_meeting):
+    data = pdf.render_proceedings(seed_meeting)
+
+    pages = marked_text(data)
+
+    assert pages[0][0] == []
+    for number, (artifacts, content) in enumerate(pages[1:], start=2):
+        margins = ["Leda omställning tillsammans · Lärandeträff 4", f"{number} / {len(pages)}"]
+        assert artifacts == margins
+        assert not set(margins) & set(content)
+    assert "Inledning" in pages[1][1]
+
+
+def test_seed_pdf_tags_every_mark_it_does_not_call_an_artifact(seed_meeting):
+    painting = {"Tj", "TJ", "'", '"', "f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "Do", "sh"}
+    with pikepdf.open(io.BytesIO(pdf.render_proceedings(seed_meeting))) as document:
+        tagged = {e.objgen for e in structure_elements(document.Root.StructTreeRoot)}
+        parent_tree = pikepdf.NumberTree(document.Root.StructTreeRoot.ParentTree)
+        for page in document.pages:
+            owners = parent_tree[int(page.obj.StructParents)]
+            marks: list[pikepdf.Object] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                name = str(operator)
+                if name in ("BDC", "BMC"):
+                    marks.append(operands)
+                    if name == "BDC" and "/MCID" in operands[1]:
+                        assert owners[int(operands[1].MCID)].objgen in tagged
+                elif name == "EMC":
+                    marks.pop()
+                elif name in painting:
+                    assert marks, f"{name} outside any marked content"
+
+
+PRINCIPLES = {
+    "sv": [
+        "Vilka som än kommer är rätt personer",
+        "Vad som än händer är det enda som kunde hända",
+        "När det än börjar är det rätt tid",
+        "När det är slut, så är det slut",
+        "Lagen om rörlighet: Om du någon gång varken lär dig något eller bidrar, använd dina "
+        "två fötter och gå dit där du lär dig eller bidrar mest.",
+    ],
+    "en": [
+        "Whoever comes is the right people",
+        "Whatever happens is the only thing that could have",
+        "Whenever it starts is the right time",
+        "When it's over, it's over",
+        "The law of two feet: If at any time you are neither learning nor contributing, use "
+        "your two feet and move to a more productive place.",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_principles_read_the_same_on_the_projector_and_in_the_pdf(db, language):
+    meeting = make_meeting(language=language)
+    meeting.phase = Meeting.Phase.OPENING
+    meeting.save()
+
+    projector = html.unescape(
+        " ".join(re.sub(r"<[^>]+>", " ", fragments.render(meeting, ["stage"])).split())
+    )
+    document = pdf_text(pdf.render_proceedings(meeting))
+
+    for line in PRINCIPLES[language]:
+        assert line in projector
+        assert line in document
+    other = PRINCIPLES["en" if language == "sv" else "sv"]
+    assert not any(line in projector or line in document for line in other)
+
+
+def test_pdf_photos_carry_their_caption_or_a_default_as_alternative_text(
+    db, seed_document, tmp_path
+):
+    meeting = import_with_photos(seed_document, tmp_path, {0: ["red", "blue"]})
+    ReportPhoto.objects.filter(image__endswith="topic0-1.jpg").update(caption="")
+
+    with pikepdf.open(io.BytesIO(pdf.render_proceedings(meeting))) as document:
+        figures = [
+            e
+            for e in structure_elements(document.Root.StructTreeRoot)
+            if e.S == "/Figure" and "/Alt" in e
+        ]
+
+        assert [str(figure.Alt) for figure in figures] == [
+            "Rapportblad photos/topic0-0.jpg",
+            "Foto av rapportbladet för A1",
+        ]

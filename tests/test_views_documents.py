@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
+import re
 import threading
+from urllib.parse import quote
 
 import pytest
 from channels.db import database_sync_to_async
@@ -74,27 +77,78 @@ def test_documentation_pdf_downloads_for_the_meetings_facilitator(client, seed_m
     assert "Lärandeträff 4" in first_page_text(response.content)
 
 
-def test_documentation_pdf_sends_a_participant_to_log_in_while_the_meeting_runs(
+def page_text(response) -> str:
+    """The visible text of an HTML response, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+WAIT_SV = "Dokumentationen kan laddas ner här när träffen är avslutad."
+WAIT_EN = "The documentation can be downloaded here once the meeting is closed."
+
+
+def test_documentation_pdf_tells_a_participant_it_comes_when_the_meeting_closes(
     client, seed_meeting
 ):
     url = reverse("documentation_pdf", args=[seed_meeting.pk])
 
     response = client.get(url)
 
-    assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={url}"
+    text = page_text(response)
+    assert response.status_code == 403
     assert not response.content.startswith(b"%PDF")
+    assert '<html lang="sv">' in response.content.decode()
+    assert "Lärandeträff 4 Dokumentation (PDF)" in text
+    assert WAIT_SV in text
+    assert "Tillbaka till träffen" in text
+    assert (
+        f'href="{reverse("meeting_detail", args=[seed_meeting.pk])}"' in response.content.decode()
+    )
+    assert "Leder du den här träffen? Logga in och ladda ner den nu" in text
+    assert f'href="{reverse("login")}?next={quote(url)}"' in response.content.decode()
 
 
-def test_documentation_pdf_is_refused_to_a_user_without_rights_while_the_meeting_runs(
-    client, seed_meeting, stranger
-):
+def test_documentation_pdf_says_so_in_english_for_an_english_meeting(client, meeting):
+    response = client.get(reverse("documentation_pdf", args=[meeting.pk]))
+
+    text = page_text(response)
+    assert "Test meeting Documentation (PDF)" in text
+    assert WAIT_EN in text
+    assert "Back to the meeting" in text
+    assert "Facilitating this meeting? Log in to download it now" in text
+    assert WAIT_SV not in text
+
+
+def test_documentation_pdf_tells_a_user_without_rights_the_same(client, seed_meeting, stranger):
     client.force_login(stranger)
 
     response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
 
+    text = page_text(response)
     assert response.status_code == 403
+    assert WAIT_SV in text
+    assert "Tillbaka till träffen" in text
+    assert "Logga in och ladda ner den nu" not in text
     assert not response.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [
+        ("action_plan_csv", "Handlingsplan (CSV, kommaseparerad)"),
+        ("action_plan_excel_csv", "Handlingsplan (CSV för Excel)"),
+    ],
+)
+def test_action_plan_waits_for_closing_and_says_so(client, seed_meeting, name, heading):
+    url = reverse(name, args=[seed_meeting.pk])
+
+    response = client.get(url)
+
+    text = page_text(response)
+    assert response.status_code == 403
+    assert heading in text
+    assert WAIT_SV in text
+    assert "Vem är med?" not in text
+    assert f"?next={quote(url)}" in response.content.decode()
 
 
 def test_documentation_pdf_downloads_for_anyone_once_the_meeting_is_closed(client, seed_meeting):
@@ -133,11 +187,18 @@ def test_action_plan_csv_downloads_once_closed_with_a_bom(client, seed_meeting):
     assert response.content.startswith("\ufeffVem,Vad,Nivå,När,Vem är med?".encode())
 
 
-def test_action_plan_csv_waits_for_closing_for_participants(client, seed_meeting):
-    response = client.get(reverse("action_plan_csv", args=[seed_meeting.pk]))
+def test_action_plan_for_excel_downloads_once_closed_split_by_semicolons(client, seed_meeting):
+    close(seed_meeting)
 
-    assert response.status_code == 302
-    assert "Vem är med?" not in response.content.decode()
+    response = client.get(reverse("action_plan_excel_csv", args=[seed_meeting.pk]))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="larandetraff-4-action-plan-excel.csv"'
+    )
+    assert response.content.startswith("\ufeffVem;Vad;Nivå;När;Vem är med?\r\n".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[3][4] == "RISE; Anki W, INAB"
 
 
 def test_agenda_ics_downloads_for_anyone_like_the_meeting_page(client, seed_meeting):
@@ -154,7 +215,20 @@ def test_meeting_page_offers_every_download_to_a_coordinator(client, seed_meetin
 
     assert reverse("documentation_pdf", args=[seed_meeting.pk]) in page
     assert reverse("action_plan_csv", args=[seed_meeting.pk]) in page
+    assert reverse("action_plan_excel_csv", args=[seed_meeting.pk]) in page
     assert reverse("agenda_ics", args=[seed_meeting.pk]) in page
+
+
+def test_meeting_page_offers_the_action_plan_for_excel_and_comma_separated(client, seed_meeting):
+    close(seed_meeting)
+
+    response = client.get(reverse("meeting_detail", args=[seed_meeting.pk]))
+
+    page = response.content.decode()
+    excel = reverse("action_plan_excel_csv", args=[seed_meeting.pk])
+    comma = reverse("action_plan_csv", args=[seed_meeting.pk])
+    assert f'<a href="{excel}">Handlingsplan (CSV för Excel)</a>' in page
+    assert f'<a href="{comma}">Handlingsplan (CSV, kommaseparerad)</a>' in page
 
 
 def test_meeting_page_offers_participants_the_documentation_only_once_closed(client, seed_meeting):
@@ -222,16 +296,3 @@ async def test_documentation_pdf_renders_while_the_meetings_sockets_stay_live(
     response = await response_task
     await socket.disconnect()
     assert response["body"] == b"%PDF-1.7 made while the socket was served"
-
-
-def test_documentation_pdf_refusal_says_why_in_the_meetings_language(
-    client, seed_meeting, stranger
-):
-    client.force_login(stranger)
-
-    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
-
-    page = response.content.decode()
-    assert response.status_code == 403
-    assert "Inte tillåtet" in page
-    assert "Dokumentationen kan laddas ner här när träffen är avslutad." in page

@@ -62,13 +62,13 @@ def test_projector_shows_the_board_the_tray_and_the_join_code(facilitator_client
 
 def test_projector_follows_the_meeting_language(facilitator_client, meeting):
     html = facilitator_client.get(reverse("projector", args=[meeting.pk])).content.decode()
-    assert "Whoever comes are the right people." in html
+    assert "Whoever comes is the right people" in html
 
     meeting.language = Meeting.Language.SWEDISH
     meeting.save()
 
     html = facilitator_client.get(reverse("projector", args=[meeting.pk])).content.decode()
-    assert "De som kommer är de rätta personerna." in html
+    assert "Vilka som än kommer är rätt personer" in html
     assert ">Skapa agendan</button>" in html
 
 
