@@ -73,8 +73,25 @@ def card_changed(topic: Topic) -> None:
 def phase_changed(meeting: Meeting) -> None:
     """The meeting moved to another phase: every projector and phone follows."""
     fragments_changed(
-        meeting.pk, shared=["stage", *fragments.AGENDA], facilitators=["phase_control"]
+        meeting.pk,
+        shared=fragments.PHASE_SECTIONS,
+        facilitators=["phase_control", "spotlight"],
     )
+
+
+def report_changed(topic: Topic) -> None:
+    """A topic's report was written: its card at the vernissage, with the next second's."""
+    gathered(topic.meeting_id, shared=[f"report:{topic.pk}"])
+
+
+def dots_changed(meeting: Meeting) -> None:
+    """Dots were given or taken back: the counts, with the next second's."""
+    gathered(meeting.pk, shared=["dots"])
+
+
+def spotlight_changed(meeting: Meeting) -> None:
+    """Another report is shown full screen on the projectors, or none."""
+    fragments_changed(meeting.pk, facilitators=["spotlight"])
 
 
 def moderation_changed(meeting: Meeting) -> None:

@@ -14,7 +14,9 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .board import build_board
+from . import clock
+from .board import Board, build_board
+from .gallery import build_gallery
 from .models import Meeting, Topic
 
 # Fragment name → the template partial that renders it. Shared fragments go to the
@@ -25,28 +27,52 @@ SHARED = {
     "stage": "sessions_app/live.html#stage",
     "grid": "sessions_app/live.html#grid",
     "tray": "sessions_app/live.html#tray",
+    "now": "sessions_app/phases.html#now",
+    "reports": "sessions_app/phases.html#reports",
 }
 PARTS = {
     "row": "sessions_app/live.html#row",
     "card": "sessions_app/live.html#card",
+    "report": "sessions_app/phases.html#report",
 }
 FACILITATORS = {
     "phase_control": "sessions_app/projector.html#phase_control",
     "moderation": "sessions_app/projector.html#moderation",
+    "spotlight": "sessions_app/phases.html#spotlight",
+}
+# Sent as they change, never part of a page's state: the state holds the same in full.
+UPDATES = {
+    "dots": "sessions_app/phases.html#dots",
 }
 PERSONAL = {
     "nudge": "sessions_app/phone.html#nudge",
 }
-TEMPLATES = {**SHARED, **FACILITATORS, **PERSONAL}
+TEMPLATES = {**SHARED, **FACILITATORS, **UPDATES, **PERSONAL}
 AGENDA = ("grid", "tray")
+# The sections of a page that follow the phase: what the room does now.
+PHASE_SECTIONS = ("stage", "now", "reports")
+REPORT_PHASES = (
+    Meeting.Phase.VERNISSAGE,
+    Meeting.Phase.ACTION_PLAN,
+    Meeting.Phase.CLOSING,
+    Meeting.Phase.CLOSED,
+)
 
 
 def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
     """Everything the named fragments need, read once for all of them."""
     kinds = {name.partition(":")[0] for name in names}
-    context: dict = {"meeting": meeting, "phases": Meeting.Phase.choices}
-    if kinds & {"grid", "tray", "row", "card"}:
+    context: dict = {
+        "meeting": meeting,
+        "phases": Meeting.Phase.choices,
+        "report_phases": REPORT_PHASES,
+    }
+    if kinds & {"grid", "tray", "row", "card", "now", "reports", "report", "dots", "spotlight"}:
         context["board"] = build_board(meeting)
+    if kinds & {"reports", "report", "dots", "spotlight"}:
+        context["gallery"] = build_gallery(meeting, context["board"])
+    if "now" in kinds:
+        context |= _now(meeting, context["board"])
     if "stage" in kinds:
         context["facilitators"] = list(meeting.facilitators.all())
     if "moderation" in kinds:
@@ -62,12 +88,31 @@ def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
     return context
 
 
+def _now(meeting: Meeting, board: Board) -> dict:
+    """The slot under way (or next) and the one after, as rows of the wall."""
+    at = clock.now()
+    moment = clock.moment([row.slot for row in board.rows], at)
+    rows = {row.slot.pk: row for row in board.rows}
+    return {
+        "moment": moment,
+        "server_now": at,
+        "now_row": rows.get(moment.current.pk) if moment.current else None,
+        "next_row": rows.get(moment.following.pk) if moment.following else None,
+    }
+
+
 def _render_part(kind: str, key: str, context: dict) -> str:
-    """One row of the grid or one card, found on the board; nothing if it is gone."""
+    """One row of the grid, one card or one report, found on the board; nothing if gone."""
     board = context["board"]
     if kind == "row":
         rows = [row for row in board.rows if str(row.slot.pk) == key]
         return "".join(render_to_string(PARTS["row"], context | {"row": row}) for row in rows)
+    if kind == "report":
+        return "".join(
+            render_to_string(PARTS["report"], context | {"item": item, "report_oob": True})
+            for item in context["gallery"]
+            if str(item.topic.pk) == key
+        )
     return "".join(
         render_to_string(PARTS["card"], context | {"card": card, "card_oob": True})
         for card in board.cards()

@@ -12,7 +12,8 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
-from .models import Meeting
+from .board import conveners_of
+from .models import Meeting, Participant, Topic
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -37,3 +38,18 @@ def can_read(user: User, meeting: Meeting) -> bool:
 def may_download(user: User, meeting: Meeting) -> bool:
     """Whether the user may download the meeting's documentation and action plan."""
     return meeting.phase == Meeting.Phase.CLOSED or can_read(user, meeting)
+
+
+def may_write_report(topic: Topic, *, participant: Participant | None, user: User) -> bool:
+    """Whether this phone or user may write the topic's report.
+
+    Its conveners (with a co-signing partner and the conveners of topics merged into
+    it), the meeting's facilitators, and whoever holds the topic's pen from its sign.
+    """
+    if can_facilitate(user, topic.meeting):
+        return True
+    if participant is None or participant.meeting_id != topic.meeting_id:
+        return False
+    return participant.pk in conveners_of(topic) or topic.pens.filter(
+        participant=participant
+    ).exists()
