@@ -9,45 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.apps import apps
+from django.core.files.storage import default_storage
 from PIL import Image
 
 from sessions_app import interchange
 from sessions_app.interchange import Bundle, FormatError, import_document, import_path
-from sessions_app.models import Report, Topic
+from sessions_app.models import Initiative, Report, Topic
 
+from .documents import jpeg_bytes, row_counts, with_photo, with_v2_defaults, write_zip
 from .factories import make_meeting, make_topic, wall
 
 pytestmark = pytest.mark.django_db
-
-
-def row_counts() -> dict[str, int]:
-    """How many rows every model of the app holds: the database's state in one value."""
-    return {m.__name__: m.objects.count() for m in apps.get_app_config("sessions_app").get_models()}
-
-
-def jpeg_bytes(color: str = "red") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), color).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def write_zip(path: Path, files: dict[str, bytes | str]) -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return path
-
-
-def with_photo(document: dict, name: str = "photos/a1.jpg") -> dict:
-    document["topics"][0]["report"] = {
-        "participants": ["Martin", "Anki"],
-        "summary": "We talked.",
-        "insights": ["Meet more"],
-        "next_steps": ["A hub"],
-        "photos": [{"file": name, "caption": "The sheet"}],
-    }
-    return document
 
 
 def test_import_seed_places_eight_topics_with_c3_empty(seed_meeting):
@@ -96,8 +68,11 @@ def test_import_seed_keeps_setup_and_series(seed_meeting):
     assert len(seed_meeting.join_code) == 6
 
 
-def test_export_of_imported_seed_equals_the_file(seed_meeting, seed_document):
-    assert interchange.export_document(seed_meeting) == seed_document
+def test_export_of_imported_seed_equals_the_file_with_version_2_defaults(
+    seed_meeting, seed_document
+):
+    assert seed_document["version"] == 1
+    assert interchange.export_document(seed_meeting) == with_v2_defaults(seed_document)
 
 
 def test_export_writes_every_key_even_when_empty(db):
@@ -121,6 +96,8 @@ def test_export_writes_every_key_even_when_empty(db):
     assert document["series"] is None
     assert document["meeting"]["purpose"] == []
     assert document["initiatives"] == [] and document["reflections"] == []
+    assert document["version"] == 2 and document["hidden_reflections"] == []
+    assert document["meeting"]["dots_per_person"] == 3
 
 
 def test_bundle_with_photos_round_trips(seed_document, tmp_path):
@@ -134,11 +111,15 @@ def test_bundle_with_photos_round_trips(seed_document, tmp_path):
     meeting = import_path(source)
     out = interchange.write_bundle(meeting, tmp_path / "out.zip")
 
-    with zipfile.ZipFile(out) as archive:
-        assert json.loads(archive.read("meeting.json")) == document
-        assert archive.read("photos/a1.jpg") == photo
     report = meeting.topics.get(position=0).report
-    assert report.photos.get().caption == "The sheet"
+    stored = report.photos.get()
+    assert stored.caption == "The sheet"
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("meeting.json")) == with_v2_defaults(document)
+        # The bundle carries the photo as the pipeline stored it, the same size.
+        assert archive.read("photos/a1.jpg") == stored.image.read()
+    with Image.open(io.BytesIO(photo)) as original, stored.image.open() as cleaned:
+        assert Image.open(cleaned).size == original.size
 
 
 def test_export_to_json_refuses_a_meeting_with_photos(seed_document, tmp_path):
@@ -196,7 +177,7 @@ def _delete(path: str) -> Mutation:
 
 RULES: list[tuple[str, Mutation, str]] = [
     ("format is fixed", _set("format", "other"), "format: must be"),
-    ("version 1 only", _set("version", 2), "version: version 2 is not supported"),
+    ("version 1 or 2", _set("version", 3), "version: version 3 is not supported"),
     ("version is an integer", _set("version", True), "version: version True"),
     ("version is not a float", _set("version", 1.0), "version: version 1.0"),
     ("unknown top-level key", _set("extra", 1), "extra: unknown key"),
@@ -377,7 +358,7 @@ def test_import_path_refuses_a_photo_that_is_not_an_image(seed_document, tmp_pat
     )
 
     with pytest.raises(
-        FormatError, match=r"topics\[0\].report.photos\[0\].file: is not a readable"
+        FormatError, match=r"topics\[0\].report.photos\[0\].file: This is not a photo"
     ):
         import_path(bundle)
 
@@ -403,7 +384,7 @@ def test_import_path_refuses_a_bundle_without_meeting_json(tmp_path, db):
 def test_import_path_refuses_a_bundle_over_a_size_bound(
     seed_document, tmp_path, monkeypatch, bound, message
 ):
-    monkeypatch.setattr(interchange, bound, 100 if bound == "MAX_PHOTO_BYTES" else 1000)
+    monkeypatch.setattr(interchange.bundle, bound, 100 if bound == "MAX_PHOTO_BYTES" else 1000)
     bundle = write_zip(
         tmp_path / "big.zip",
         {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": jpeg_bytes()},
@@ -458,7 +439,7 @@ def test_bundle_with_two_photos_of_one_file_round_trips(seed_document, tmp_path)
     out = interchange.write_bundle(import_path(source), tmp_path / "out.zip")
 
     with zipfile.ZipFile(out) as archive:
-        assert json.loads(archive.read("meeting.json")) == document
+        assert json.loads(archive.read("meeting.json")) == with_v2_defaults(document)
         assert archive.namelist() == ["meeting.json", "photos/a1.jpg"]
 
 
@@ -469,11 +450,11 @@ def test_import_that_fails_after_saving_photos_removes_them(seed_document, tmp_p
     def refuse(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(interchange.Initiative.objects, "create", refuse)
+    monkeypatch.setattr(Initiative.objects, "create", refuse)
     with pytest.raises(RuntimeError):
         import_document(bundle)
 
-    media = Path(interchange.default_storage.location)
+    media = Path(default_storage.location)
     assert not [p for p in media.rglob("*") if p.is_file()]
     assert row_counts()["ReportPhoto"] == 0
 
@@ -500,3 +481,4 @@ def test_export_of_a_meeting_built_in_the_app_is_a_valid_document(db, tmp_path):
     assert [t["title"] for t in document["topics"]] == ["Freight", "In the tray"]
     assert document["initiatives"][0]["levels"] == ["U", "F"]
     assert document["reflections"] == ["Good day"]
+    assert document["hidden_reflections"] == ["Hidden"]
