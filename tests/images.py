@@ -84,3 +84,34 @@ SVG = (
 )
 # A file that is a GIF to an image reader and a script to a browser.
 GIF_SCRIPT_POLYGLOT = b"GIF89a/*\x0a\x00\x0a\x00\x00\x00\x00;*/=1;alert(document.domain);//"
+
+
+# What the pipeline refuses, and the message it gives (the tests run in English).
+NOT_A_PHOTO = "This is not a photo: send a JPEG, PNG or WebP image."
+DAMAGED = "The photo is damaged or incomplete."
+TOO_MANY_PIXELS = "The photo has more than 50 million pixels."
+
+BAD_PHOTOS = [
+    ("not an image", lambda: b"#!/bin/sh\necho not a photo\n", NOT_A_PHOTO),
+    ("svg", lambda: SVG, NOT_A_PHOTO),
+    ("gif", gif, NOT_A_PHOTO),
+    ("gif and script", lambda: GIF_SCRIPT_POLYGLOT, NOT_A_PHOTO),
+    (
+        "gif with a script after it",
+        lambda: gif() + b"<script>alert(1)</script>",
+        NOT_A_PHOTO,
+    ),
+    ("truncated jpeg", truncated_jpeg, DAMAGED),
+    (
+        "56 megapixels",
+        lambda: encode(Image.new("1", (8000, 7000)), "PNG"),
+        TOO_MANY_PIXELS,
+    ),
+    ("Pillow's bomb warning", lambda: png_header_only(10_000, 10_000), TOO_MANY_PIXELS),
+    ("Pillow's bomb error", lambda: png_header_only(20_000, 20_000), TOO_MANY_PIXELS),
+    (
+        "over 20 MB",
+        lambda: encode(Image.new("RGB", (10, 10)), "JPEG") + bytes(20 * 1024 * 1024),
+        "The photo is larger than 20 MB.",
+    ),
+]

@@ -14,10 +14,20 @@ from PIL import Image
 
 from sessions_app import interchange
 from sessions_app.interchange import Bundle, FormatError, import_document, import_path
-from sessions_app.models import Initiative, Report, Topic
+from sessions_app.models import Initiative, Report, ReportPhoto, Topic
+from sessions_app.photos import clean_photo, save_report_photo
 
-from .documents import jpeg_bytes, row_counts, with_photo, with_v2_defaults, write_zip
+from . import images
+from .documents import (
+    jpeg_bytes,
+    media_files,
+    row_counts,
+    with_photo,
+    with_v2_defaults,
+    write_zip,
+)
 from .factories import make_meeting, make_topic, wall
+from .images import BAD_PHOTOS
 
 pytestmark = pytest.mark.django_db
 
@@ -116,10 +126,12 @@ def test_bundle_with_photos_round_trips(seed_document, tmp_path):
     assert stored.caption == "The sheet"
     with zipfile.ZipFile(out) as archive:
         assert json.loads(archive.read("meeting.json")) == with_v2_defaults(document)
-        # The bundle carries the photo as the pipeline stored it, the same size.
-        assert archive.read("photos/a1.jpg") == stored.image.read()
-    with Image.open(io.BytesIO(photo)) as original, stored.image.open() as cleaned:
-        assert Image.open(cleaned).size == original.size
+        # The bundle carries the photo as the pipeline stored it, at the same size.
+        exported = archive.read("photos/a1.jpg")
+    with stored.image.open() as handle:
+        assert exported == handle.read()
+    with Image.open(io.BytesIO(exported)) as cleaned, Image.open(io.BytesIO(photo)) as original:
+        assert cleaned.size == original.size
 
 
 def test_export_to_json_refuses_a_meeting_with_photos(seed_document, tmp_path):
@@ -482,3 +494,109 @@ def test_export_of_a_meeting_built_in_the_app_is_a_valid_document(db, tmp_path):
     assert document["initiatives"][0]["levels"] == ["U", "F"]
     assert document["reflections"] == ["Good day"]
     assert document["hidden_reflections"] == ["Hidden"]
+
+
+BUNDLE_BAD_PHOTOS = [row for row in BAD_PHOTOS if row[0] != "over 20 MB"]
+
+
+@pytest.mark.parametrize(
+    ("what", "make", "message"), BUNDLE_BAD_PHOTOS, ids=[row[0] for row in BUNDLE_BAD_PHOTOS]
+)
+def test_import_refuses_a_bad_photo_at_its_path_and_saves_nothing(
+    seed_document, tmp_path, settings, what, make, message
+):
+    document = with_photo(seed_document)
+    document["topics"][0]["report"]["photos"].insert(0, {"file": "photos/ok.jpg", "caption": ""})
+    bundle = write_zip(
+        tmp_path / "bad.zip",
+        {
+            "meeting.json": json.dumps(document),
+            "photos/ok.jpg": jpeg_bytes(),
+            "photos/a1.jpg": make(),
+        },
+    )
+
+    with pytest.raises(FormatError) as refused:
+        import_path(bundle)
+
+    assert str(refused.value) == f"topics[0].report.photos[1].file: {message}"
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
+    assert media_files(settings) == []
+
+
+def test_import_refuses_a_photo_over_20_mb(seed_document, tmp_path):
+    oversize = jpeg_bytes() + bytes(20 * 1024 * 1024)
+    bundle = write_zip(
+        tmp_path / "big.zip",
+        {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": oversize},
+    )
+
+    with pytest.raises(FormatError, match="photos/a1.jpg: larger than 20 MB"):
+        import_path(bundle)
+
+    assert row_counts()["Meeting"] == 0
+
+
+def test_import_refuses_a_report_with_more_than_12_photos(seed_document):
+    document = with_photo(seed_document)
+    document["topics"][0]["report"]["photos"] *= 13
+
+    with pytest.raises(FormatError) as refused:
+        import_document(Bundle(document, {"photos/a1.jpg": jpeg_bytes()}))
+
+    assert str(refused.value) == "topics[0].report.photos: a report has at most 12 photos"
+    assert row_counts()["Meeting"] == 0
+
+
+def test_import_stores_a_bundle_photo_cleaned(seed_document):
+    bundle = Bundle(with_photo(seed_document), {"photos/a1.jpg": images.phone_photo(3000, 1500)})
+
+    meeting = import_document(bundle)
+
+    stored = meeting.topics.get(position=0).report.photos.get()
+    assert stored.bundle_path == "photos/a1.jpg"
+    with stored.image.open() as handle, Image.open(handle) as image:
+        assert image.size == (1000, 2000)
+        assert len(image.getexif()) == 0
+
+
+def test_meeting_with_photos_taken_in_the_app_round_trips_through_a_bundle(meeting, tmp_path):
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    tray = make_topic(meeting, title="In the tray")
+    sheet = Report.objects.create(topic=placed, summary="We met.", insights=["More"])
+    drawing = Image.new("RGBA", (60, 40), (0, 0, 0, 0))
+    drawing.paste((0, 90, 0, 255), (0, 0, 30, 40))
+    for data, caption in [
+        (images.phone_photo(2400, 1200), "The sheet"),
+        (images.encode(drawing, "PNG"), "A drawing"),
+    ]:
+        save_report_photo(sheet, clean_photo(data), caption=caption)
+    other = Report.objects.create(topic=tray, participants=["Bo"])
+    save_report_photo(other, clean_photo(images.multi_picture_jpeg()))
+
+    document = interchange.export_document(meeting)
+    out = interchange.write_bundle(meeting, tmp_path / "out.zip")
+    again = import_path(out)
+
+    assert interchange.export_document(again) == document
+    assert [p["caption"] for p in document["topics"][0]["report"]["photos"]] == [
+        "The sheet",
+        "A drawing",
+    ]
+
+    def pictures(m) -> list[tuple[str, tuple[int, int]]]:
+        found = []
+        for photo in ReportPhoto.objects.filter(report__topic__meeting=m).order_by("pk"):
+            with photo.image.open() as handle, Image.open(handle) as image:
+                found.append((image.format, image.size))
+        return found
+
+    assert (
+        pictures(again)
+        == pictures(meeting)
+        == [
+            ("JPEG", (1000, 2000)),
+            ("PNG", (60, 40)),
+            ("JPEG", (40, 30)),
+        ]
+    )

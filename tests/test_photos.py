@@ -15,37 +15,9 @@ from sessions_app.photos import PhotoError, clean_photo, clean_upload, save_repo
 from . import images
 from .documents import media_files, row_counts
 from .factories import make_topic
+from .images import BAD_PHOTOS
 
 pytestmark = pytest.mark.django_db
-
-NOT_A_PHOTO = "This is not a photo: send a JPEG, PNG or WebP image."
-DAMAGED = "The photo is damaged or incomplete."
-TOO_MANY_PIXELS = "The photo has more than 50 million pixels."
-
-BAD_PHOTOS = [
-    ("not an image", lambda: b"#!/bin/sh\necho not a photo\n", NOT_A_PHOTO),
-    ("svg", lambda: images.SVG, NOT_A_PHOTO),
-    ("gif", images.gif, NOT_A_PHOTO),
-    ("gif and script", lambda: images.GIF_SCRIPT_POLYGLOT, NOT_A_PHOTO),
-    (
-        "gif with a script after it",
-        lambda: images.gif() + b"<script>alert(1)</script>",
-        NOT_A_PHOTO,
-    ),
-    ("truncated jpeg", images.truncated_jpeg, DAMAGED),
-    (
-        "56 megapixels",
-        lambda: images.encode(Image.new("1", (8000, 7000)), "PNG"),
-        TOO_MANY_PIXELS,
-    ),
-    ("Pillow's bomb warning", lambda: images.png_header_only(10_000, 10_000), TOO_MANY_PIXELS),
-    ("Pillow's bomb error", lambda: images.png_header_only(20_000, 20_000), TOO_MANY_PIXELS),
-    (
-        "over 20 MB",
-        lambda: images.encode(Image.new("RGB", (10, 10)), "JPEG") + bytes(20 * 1024 * 1024),
-        "The photo is larger than 20 MB.",
-    ),
-]
 
 
 @pytest.fixture
