@@ -9,6 +9,7 @@ profile), so that what is stored is the picture and nothing else.
 from __future__ import annotations
 
 import io
+import math
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -95,12 +96,53 @@ def _open(data: bytes) -> Image.Image:
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
             if image.width * image.height > MAX_PIXELS:
                 raise too_many_pixels
+            _require_whole(data, image.format)
+            scale = MAX_SIDE / max(image.size)
+            if image.format in ("JPEG", "MPO") and scale < 1:
+                # Decode a large JPEG at a fraction of its size, never below what is kept.
+                image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
             image.load()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise too_many_pixels from exc
     except UnidentifiedImageError as exc:
         raise PhotoError(_("This is not a photo: send a JPEG, PNG or WebP image.")) from exc
     return image
+
+
+def _require_whole(data: bytes, kind: str) -> None:
+    """Refuse a file cut short.
+
+    Pillow would, but WeasyPrint turns that off for the whole process when it is
+    imported (`ImageFile.LOAD_TRUNCATED_IMAGES`), so the check is made here. WebP's
+    decoder refuses a cut file by itself.
+    """
+    if kind == "PNG":
+        # Reads every chunk to the end and checks its checksum.
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            image.verify()
+    elif kind in ("JPEG", "MPO") and not _jpeg_reaches_its_end(data):
+        raise OSError("the JPEG ends before its end marker")
+
+
+def _jpeg_reaches_its_end(data: bytes) -> bool:
+    """Whether a JPEG's first picture has its end marker after its scans.
+
+    The marker segments before the first scan are stepped over, so that the end
+    marker of a thumbnail inside the EXIF data does not count.
+    """
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        length = int.from_bytes(data[position + 2 : position + 4], "big")
+        if marker == 0xDA:
+            return data.find(b"\xff\xd9", position + 2 + length) != -1
+        position += 2 + length
+    return False
 
 
 def _in_srgb(image: Image.Image) -> Image.Image:

@@ -73,9 +73,22 @@ def gif() -> bytes:
     return encode(Image.new("P", (10, 10)), "GIF")
 
 
-def truncated_jpeg() -> bytes:
-    whole = encode(Image.new("RGB", (400, 300), "green"), "JPEG")
-    return whole[: len(whole) // 2]
+def noise(kind: str) -> bytes:
+    """A photo-like image that does not compress to almost nothing."""
+    return encode(Image.effect_noise((400, 300), 40).convert("RGB"), kind)
+
+
+def truncated(kind: str) -> bytes:
+    whole = noise(kind)
+    return whole[: len(whole) * 2 // 3]
+
+
+def truncated_jpeg_with_a_whole_thumbnail() -> bytes:
+    """A JPEG cut short, carrying a whole small JPEG, end marker and all, before its scan."""
+    thumbnail = encode(Image.new("RGB", (8, 8), "red"), "JPEG")
+    comment = b"\xff\xfe" + (len(thumbnail) + 2).to_bytes(2, "big") + thumbnail
+    cut = truncated("JPEG")
+    return cut[:2] + comment + cut[2:]
 
 
 SVG = (
@@ -101,7 +114,10 @@ BAD_PHOTOS = [
         lambda: gif() + b"<script>alert(1)</script>",
         NOT_A_PHOTO,
     ),
-    ("truncated jpeg", truncated_jpeg, DAMAGED),
+    ("truncated jpeg", lambda: truncated("JPEG"), DAMAGED),
+    ("truncated jpeg with a thumbnail", truncated_jpeg_with_a_whole_thumbnail, DAMAGED),
+    ("truncated png", lambda: truncated("PNG"), DAMAGED),
+    ("truncated webp", lambda: truncated("WEBP"), DAMAGED),
     (
         "56 megapixels",
         lambda: encode(Image.new("1", (8000, 7000)), "PNG"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import services
-from ..models import MAX_DOTS_PER_PERSON, Initiative, Meeting, Room, Topic, room_code_validator
+from ..models import MAX_DOTS_PER_PERSON, Initiative, Meeting, Room, room_code_validator
 
 FORMAT = "openspace-meeting"
 VERSION = 2
@@ -31,8 +31,6 @@ def default(model: type, name: str) -> object:
     return model._meta.get_field(name).get_default()
 
 
-MEETING_TITLE_MAX = max_length(Meeting, "title")
-TOPIC_TITLE_MAX = max_length(Topic, "title")
 TOPIC_DESCRIPTION_MAX = services.DESCRIPTION_MAX
 ROOM_CODE_MAX = max_length(Room, "code")
 ROOM_CODE_RE = room_code_validator.regex

@@ -11,17 +11,7 @@ from urllib.parse import urlsplit
 
 from django.utils import translation
 
-from ..models import (
-    Facilitator,
-    Initiative,
-    InitiativeMember,
-    Link,
-    Meeting,
-    Participant,
-    ReportPhoto,
-    Room,
-    Series,
-)
+from .. import models
 from ..photos import MAX_PHOTOS_PER_REPORT, CleanPhoto, PhotoError, clean_photo
 from .bundle import PHOTO_DIR, Bundle, FormatError
 from .schema import (
@@ -34,7 +24,6 @@ from .schema import (
     LINK,
     MAX_INTEGER,
     MEETING,
-    MEETING_TITLE_MAX,
     MERGED_TOPIC,
     PERSON,
     PHOTO,
@@ -48,7 +37,6 @@ from .schema import (
     TOP,
     TOPIC,
     TOPIC_DESCRIPTION_MAX,
-    TOPIC_TITLE_MAX,
     VERSION,
     VERSIONS,
     Shape,
@@ -106,6 +94,16 @@ def _string(value: Any, path: str, *, min_len: int = 0, max_len: int | None = No
     return value
 
 
+def _text(data: dict, key: str, path: str, model: type, *, required: bool = False) -> str:
+    """A text key as long as the model's field of the same name may hold."""
+    return _string(
+        data.get(key, ""),
+        f"{path}.{key}",
+        min_len=1 if required else 0,
+        max_len=max_length(model, key),
+    )
+
+
 def _strings(value: Any, path: str) -> list[str]:
     return [_string(item, f"{path}[{i}]") for i, item in enumerate(_list(value, path))]
 
@@ -130,7 +128,7 @@ def _time(value: Any, path: str) -> dt.time:
 
 
 def _url(value: Any, path: str) -> str:
-    text = _string(value, path, min_len=1, max_len=max_length(Link, "url"))
+    text = _string(value, path, min_len=1, max_len=max_length(models.Link, "url"))
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise FormatError(path, "must be an http(s) address")
@@ -140,12 +138,8 @@ def _url(value: Any, path: str) -> str:
 def _person(value: Any, path: str, version: int) -> None:
     """A convener or co-signer: `{name, organization}`."""
     person = _object(value, path, PERSON, version)
-    _string(person["name"], f"{path}.name", min_len=1, max_len=max_length(Participant, "name"))
-    _string(
-        person.get("organization", ""),
-        f"{path}.organization",
-        max_len=max_length(Participant, "organization"),
-    )
+    _text(person, "name", path, models.Participant, required=True)
+    _text(person, "organization", path, models.Participant)
 
 
 def _check_series(value: Any, version: int) -> None:
@@ -153,7 +147,7 @@ def _check_series(value: Any, version: int) -> None:
         return
     series = _object(value, "series", SERIES, version)
     for key in SERIES.keys:
-        _string(series.get(key, ""), f"series.{key}", max_len=max_length(Series, key))
+        _text(series, key, "series", models.Series)
     if not series.get("title", "").strip():
         raise FormatError("series.title", "must not be empty")
 
@@ -161,7 +155,7 @@ def _check_series(value: Any, version: int) -> None:
 def _check_meeting(value: Any, version: int) -> None:
     meeting = _object(value, "meeting", MEETING, version)
     _integer(meeting.get("number"), "meeting.number", nullable=True)
-    _string(meeting["title"], "meeting.title", min_len=1, max_len=MEETING_TITLE_MAX)
+    _text(meeting, "title", "meeting", models.Meeting, required=True)
     date = _string(meeting["date"], "meeting.date")
     try:
         if not DATE_RE.fullmatch(date):
@@ -171,9 +165,7 @@ def _check_meeting(value: Any, version: int) -> None:
         raise FormatError("meeting.date", f"must be a date YYYY-MM-DD, not {date!r}") from exc
     if meeting["language"] not in LANGUAGES:
         raise FormatError("meeting.language", f"must be {_either(LANGUAGES)}")
-    _string(
-        meeting.get("location", ""), "meeting.location", max_len=max_length(Meeting, "location")
-    )
+    _text(meeting, "location", "meeting", models.Meeting)
     for key in ("participants", "method", "agenda_intro", "summary"):
         _string(meeting.get(key, ""), f"meeting.{key}")
     for key in ("purpose", "lookback"):
@@ -181,12 +173,12 @@ def _check_meeting(value: Any, version: int) -> None:
     for i, item in enumerate(_list(meeting.get("facilitators", []), "meeting.facilitators")):
         path = f"meeting.facilitators[{i}]"
         person = _object(item, path, FACILITATOR, version)
-        _string(person["name"], f"{path}.name", min_len=1, max_len=max_length(Facilitator, "name"))
-        _string(person.get("role", ""), f"{path}.role", max_len=max_length(Facilitator, "role"))
+        _text(person, "name", path, models.Facilitator, required=True)
+        _text(person, "role", path, models.Facilitator)
     for i, item in enumerate(_list(meeting.get("links", []), "meeting.links")):
         path = f"meeting.links[{i}]"
         link = _object(item, path, LINK, version)
-        _string(link.get("title", ""), f"{path}.title", max_len=max_length(Link, "title"))
+        _text(link, "title", path, models.Link)
         _url(link["url"], f"{path}.url")
     if "dots_per_person" in meeting:
         low, high = DOTS_RANGE
@@ -230,7 +222,7 @@ def _check_rooms(value: Any, version: int) -> set[str]:
         if code in codes:
             raise FormatError(f"{path}.code", f"room code {code!r} is used twice")
         codes.add(code)
-        _string(room.get("name", ""), f"{path}.name", max_len=max_length(Room, "name"))
+        _text(room, "name", path, models.Room)
         if "capacity" in room:
             _integer(room["capacity"], f"{path}.capacity", nullable=True)
     return codes
@@ -252,16 +244,12 @@ def _check_report(
     for i, item in enumerate(items):
         photo_path = f"{path}.photos[{i}]"
         photo = _object(item, photo_path, PHOTO, version)
-        _string(
-            photo.get("caption", ""),
-            f"{photo_path}.caption",
-            max_len=max_length(ReportPhoto, "caption"),
-        )
+        _text(photo, "caption", photo_path, models.ReportPhoto)
         name = _string(
             photo["file"],
             f"{photo_path}.file",
             min_len=1,
-            max_len=max_length(ReportPhoto, "bundle_path"),
+            max_len=max_length(models.ReportPhoto, "bundle_path"),
         )
         if not name.startswith(PHOTO_DIR) or posixpath.normpath(name) != name:
             raise FormatError(f"{photo_path}.file", f"must be a path under {PHOTO_DIR}")
@@ -279,7 +267,7 @@ def _check_topic_v2(topic: dict, path: str, version: int) -> None:
     for j, item in enumerate(_list(topic.get("merged", []), f"{path}.merged")):
         merged_path = f"{path}.merged[{j}]"
         merged = _object(item, merged_path, MERGED_TOPIC, version)
-        _string(merged["title"], f"{merged_path}.title", min_len=1, max_len=TOPIC_TITLE_MAX)
+        _text(merged, "title", merged_path, models.Topic, required=True)
         _person(merged["convener"], f"{merged_path}.convener", version)
 
 
@@ -297,7 +285,7 @@ def _check_topics(
     for i, item in enumerate(_list(value, "topics")):
         path = f"topics[{i}]"
         topic = _object(item, path, TOPIC, version)
-        _string(topic["title"], f"{path}.title", min_len=1, max_len=TOPIC_TITLE_MAX)
+        _text(topic, "title", path, models.Topic, required=True)
         _person(topic["convener"], f"{path}.convener", version)
         slot = _integer(topic.get("slot"), f"{path}.slot", nullable=True)
         room = topic.get("room")
@@ -326,7 +314,7 @@ def _check_initiatives(value: Any, version: int, codes: dict[str, list[int]]) ->
     for i, item in enumerate(_list(value, "initiatives")):
         path = f"initiatives[{i}]"
         initiative = _object(item, path, INITIATIVE, version)
-        _string(initiative["who"], f"{path}.who", min_len=1, max_len=max_length(Initiative, "who"))
+        _text(initiative, "who", path, models.Initiative, required=True)
         _string(initiative["what"], f"{path}.what", min_len=1)
         levels = _list(initiative["levels"], f"{path}.levels")
         if not levels:
@@ -340,13 +328,13 @@ def _check_initiatives(value: Any, version: int, codes: dict[str, list[int]]) ->
                 )
         if len(set(levels)) != len(levels):
             raise FormatError(f"{path}.levels", "names a level twice")
-        _string(initiative.get("when", ""), f"{path}.when", max_len=max_length(Initiative, "when"))
+        _text(initiative, "when", path, models.Initiative)
         for j, member in enumerate(_list(initiative.get("members", []), f"{path}.members")):
             _string(
                 member,
                 f"{path}.members[{j}]",
                 min_len=1,
-                max_len=max_length(InitiativeMember, "name"),
+                max_len=max_length(models.InitiativeMember, "name"),
             )
         if "status" in initiative and initiative["status"] not in STATUSES:
             raise FormatError(f"{path}.status", f"must be {_either(STATUSES)}")
