@@ -1,9 +1,11 @@
 """Report photos: every photo, from a phone, the admin or a bundle, is cleaned here first.
 
 Only JPEG, PNG and WebP are read. A photo is turned upright, scaled to at most
-`MAX_SIDE` pixels on its longest side, brought into sRGB and encoded anew with no
-metadata at all (no EXIF with its GPS position, no XMP, no comments, no colour
-profile), so that what is stored is the picture and nothing else.
+`MAX_SIDE` pixels on its longest side and encoded anew with no metadata at all: no
+EXIF with its GPS position, no XMP, no comments. Its colour profile is applied and
+then dropped: the pixels are converted to sRGB, which browsers and the PDF assume
+for an image without one, so a phone's wide-gamut photo keeps its colours and what
+is stored is the picture and nothing else.
 """
 
 from __future__ import annotations
@@ -160,6 +162,9 @@ def _in_srgb(image: Image.Image) -> Image.Image:
 
 def _encode(image: Image.Image) -> CleanPhoto:
     """PNG where the photo has transparency, else a JPEG in RGB."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        # A 16-bit grey PNG: scaled to 8 bits, which converting alone would clip to white.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if image.mode in ("P", "PA", "LA") or "transparency" in image.info:
         image = image.convert("RGBA")
     transparent = image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255

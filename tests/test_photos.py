@@ -118,6 +118,12 @@ def test_clean_photo_keeps_a_palette_png_with_a_transparent_colour_as_png():
     assert cleaned.getpixel((2, 2))[3] == 0 and cleaned.getpixel((15, 2)) == (200, 0, 0, 255)
 
 
+def test_clean_photo_scales_a_16_bit_grey_png_to_8_bits():
+    photo = clean_photo(images.encode(Image.new("I;16", (50, 40), 0x8000), "PNG"))
+
+    assert opened(photo.content).getpixel((1, 1)) == (128, 128, 128)
+
+
 def test_clean_photo_makes_an_opaque_png_a_jpeg():
     photo = clean_photo(images.encode(Image.new("RGBA", (2500, 100), "white"), "PNG"))
 
