@@ -146,7 +146,7 @@ def _check_series(value: Any, version: int) -> None:
     if value is None:
         return
     series = _object(value, "series", SERIES, version)
-    for key in SERIES.keys:
+    for key in sorted(SERIES.keys):
         _text(series, key, "series", models.Series)
     if not series.get("title", "").strip():
         raise FormatError("series.title", "must not be empty")
