@@ -189,7 +189,8 @@ def test_save_report_photo_stores_the_cleaned_file_under_a_random_name(report):
     saved = save_report_photo(report, photo, caption="The sheet")
 
     saved.refresh_from_db()
-    assert saved.image.read() == photo.content
+    with saved.image.open("rb") as handle:
+        assert handle.read() == photo.content
     assert saved.image.name.startswith(f"reports/{report.topic.meeting_id}/")
     assert saved.image.name.endswith(".jpg") and "IMG" not in saved.image.name
     assert (saved.caption, saved.position, saved.bundle_path) == ("The sheet", 0, "")
