@@ -14,8 +14,7 @@ from PIL import Image, ImageFile
 
 from sessions_app import interchange
 from sessions_app.interchange import Bundle, FormatError, import_document, import_path
-from sessions_app.models import Initiative, Report, ReportPhoto, Topic
-from sessions_app.photos import clean_photo, save_report_photo
+from sessions_app.models import Initiative, Report, Topic
 
 from . import images
 from .documents import (
@@ -560,45 +559,3 @@ def test_import_stores_a_bundle_photo_cleaned(seed_document):
     with stored.image.open() as handle, Image.open(handle) as image:
         assert image.size == (1000, 2000)
         assert len(image.getexif()) == 0
-
-
-def test_meeting_with_photos_taken_in_the_app_round_trips_through_a_bundle(meeting, tmp_path):
-    placed = make_topic(meeting, title="Freight", cell="A1")
-    tray = make_topic(meeting, title="In the tray")
-    sheet = Report.objects.create(topic=placed, summary="We met.", insights=["More"])
-    drawing = Image.new("RGBA", (60, 40), (0, 0, 0, 0))
-    drawing.paste((0, 90, 0, 255), (0, 0, 30, 40))
-    for data, caption in [
-        (images.phone_photo(2400, 1200), "The sheet"),
-        (images.encode(drawing, "PNG"), "A drawing"),
-    ]:
-        save_report_photo(sheet, clean_photo(data), caption=caption)
-    other = Report.objects.create(topic=tray, participants=["Bo"])
-    save_report_photo(other, clean_photo(images.multi_picture_jpeg()))
-
-    document = interchange.export_document(meeting)
-    out = interchange.write_bundle(meeting, tmp_path / "out.zip")
-    again = import_path(out)
-
-    assert interchange.export_document(again) == document
-    assert [p["caption"] for p in document["topics"][0]["report"]["photos"]] == [
-        "The sheet",
-        "A drawing",
-    ]
-
-    def pictures(m) -> list[tuple[str, tuple[int, int]]]:
-        found = []
-        for photo in ReportPhoto.objects.filter(report__topic__meeting=m).order_by("pk"):
-            with photo.image.open() as handle, Image.open(handle) as image:
-                found.append((image.format, image.size))
-        return found
-
-    assert (
-        pictures(again)
-        == pictures(meeting)
-        == [
-            ("JPEG", (1000, 2000)),
-            ("PNG", (60, 40)),
-            ("JPEG", (40, 30)),
-        ]
-    )

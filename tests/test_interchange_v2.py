@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 
 import pytest
+from PIL import Image
 
 from sessions_app import agenda, interchange
-from sessions_app.interchange import Bundle, FormatError, import_document
-from sessions_app.models import Participant, Topic
+from sessions_app.interchange import Bundle, FormatError, import_document, import_path
+from sessions_app.models import Participant, Report, ReportPhoto, Topic
+from sessions_app.photos import clean_photo, save_report_photo
 
+from . import images
 from .documents import row_counts, with_v2_defaults
 from .factories import make_meeting, make_topic
 
@@ -286,3 +289,45 @@ def test_export_writes_a_rooms_capacity_and_the_dots(db):
 
     assert document["rooms"] == [{"code": "A", "name": "", "capacity": 25}]
     assert document["meeting"]["dots_per_person"] == 0
+
+
+def test_meeting_with_photos_taken_in_the_app_round_trips_through_a_bundle(meeting, tmp_path):
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    tray = make_topic(meeting, title="In the tray")
+    sheet = Report.objects.create(topic=placed, summary="We met.", insights=["More"])
+    drawing = Image.new("RGBA", (60, 40), (0, 0, 0, 0))
+    drawing.paste((0, 90, 0, 255), (0, 0, 30, 40))
+    for data, caption in [
+        (images.phone_photo(2400, 1200), "The sheet"),
+        (images.encode(drawing, "PNG"), "A drawing"),
+    ]:
+        save_report_photo(sheet, clean_photo(data), caption=caption)
+    other = Report.objects.create(topic=tray, participants=["Bo"])
+    save_report_photo(other, clean_photo(images.multi_picture_jpeg()))
+
+    document = interchange.export_document(meeting)
+    out = interchange.write_bundle(meeting, tmp_path / "out.zip")
+    again = import_path(out)
+
+    assert interchange.export_document(again) == document
+    assert [p["caption"] for p in document["topics"][0]["report"]["photos"]] == [
+        "The sheet",
+        "A drawing",
+    ]
+
+    def pictures(m) -> list[tuple[str, tuple[int, int]]]:
+        found = []
+        for photo in ReportPhoto.objects.filter(report__topic__meeting=m).order_by("pk"):
+            with photo.image.open() as handle, Image.open(handle) as image:
+                found.append((image.format, image.size))
+        return found
+
+    assert (
+        pictures(again)
+        == pictures(meeting)
+        == [
+            ("JPEG", (1000, 2000)),
+            ("PNG", (60, 40)),
+            ("JPEG", (40, 30)),
+        ]
+    )
