@@ -5,7 +5,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from sessions_app.views import documents, meetings, participant, projector, setup
+from sessions_app.views import documents, live, meetings, participant, projector, reports, setup
 
 urlpatterns = [
     path("", meetings.home, name="home"),
@@ -30,6 +30,38 @@ urlpatterns = [
     path("meetings/<int:pk>/projector/", projector.projector, name="projector"),
     path("meetings/<int:pk>/board/", projector.board_action, name="board_action"),
     path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
+    path("meetings/<int:pk>/spotlight/", projector.spotlight, name="spotlight"),
+    path("meetings/<int:pk>/live/", live.live_state, name="live_state"),
+    path("meetings/<int:pk>/people/", reports.people_search, name="people_search"),
+    path("meetings/<int:pk>/reports/", reports.reports_overview, name="reports_overview"),
+    path("meetings/<int:pk>/signs.pdf", reports.signs_pdf, name="signs_pdf"),
+    path("meetings/<int:pk>/reports/<int:topic_id>/", reports.report_edit, name="report_edit"),
+    path(
+        "meetings/<int:pk>/reports/<int:topic_id>/field/",
+        reports.report_edit_field,
+        name="report_edit_field",
+    ),
+    path(
+        "meetings/<int:pk>/reports/<int:topic_id>/photos/",
+        reports.report_edit_photos,
+        name="report_edit_photos",
+    ),
+    path(
+        "meetings/<int:pk>/reports/<int:topic_id>/photos/<int:photo_id>/remove/",
+        reports.report_edit_photo_remove,
+        name="report_edit_photo_remove",
+    ),
+    path(
+        "meetings/<int:pk>/reports/<int:topic_id>/photos/<int:photo_id>/caption/",
+        reports.report_edit_caption,
+        name="report_edit_caption",
+    ),
+    path(
+        "meetings/<int:pk>/reports/<int:topic_id>/new-sign/",
+        reports.new_sign,
+        name="new_sign",
+    ),
+    path("s/<str:secret>/", reports.sign, name="sign"),
     path("join/", participant.join, name="join"),
     path("j/<str:code>/", participant.join_code, name="join_code"),
     path("m/<str:code>/", participant.phone, name="phone"),
@@ -59,6 +91,28 @@ urlpatterns = [
     ),
     path(
         "m/<str:code>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
+    ),
+    path("m/<str:code>/dots/<int:topic_id>/", participant.dot, name="phone_dot"),
+    path("m/<str:code>/reports/<int:topic_id>/", reports.phone_report, name="phone_report"),
+    path(
+        "m/<str:code>/reports/<int:topic_id>/field/",
+        reports.phone_report_field,
+        name="phone_report_field",
+    ),
+    path(
+        "m/<str:code>/reports/<int:topic_id>/photos/",
+        reports.phone_report_photos,
+        name="phone_report_photos",
+    ),
+    path(
+        "m/<str:code>/reports/<int:topic_id>/photos/<int:photo_id>/remove/",
+        reports.phone_report_photo_remove,
+        name="phone_report_photo_remove",
+    ),
+    path(
+        "m/<str:code>/reports/<int:topic_id>/photos/<int:photo_id>/caption/",
+        reports.phone_report_caption,
+        name="phone_report_caption",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,11 +8,14 @@ whose rules the admin would otherwise bypass.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from . import announce, setup
+from . import announce, photos, setup
 from .models import (
+    Dot,
     Facilitator,
     Initiative,
     InitiativeMember,
@@ -20,11 +23,13 @@ from .models import (
     Link,
     Meeting,
     Participant,
+    Pen,
     Reflection,
     Report,
     ReportPhoto,
     Room,
     Series,
+    Sign,
     Slot,
     Topic,
 )
@@ -131,8 +136,40 @@ class InterestAdmin(admin.ModelAdmin):
     raw_id_fields = ["participant", "topic"]
 
 
+class ReportPhotoForm(forms.ModelForm):
+    """A photo uploaded in the admin goes through the same pipeline as a phone's."""
+
+    class Meta:
+        model = ReportPhoto
+        fields = ["image", "caption", "position"]
+
+    def clean_image(self):
+        image = self.cleaned_data["image"]
+        self.cleaned_photo = None
+        if isinstance(image, UploadedFile):
+            try:
+                self.cleaned_photo = photos.clean_upload(image)
+            except photos.PhotoError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return image
+
+
+def _save_photo_form(form: ReportPhotoForm, report: Report) -> None:
+    """Store a new photo through the pipeline (which refuses a 13th); else save as edited."""
+    photo = form.instance
+    if form.cleaned_photo is None:
+        photo.save()
+    elif photo.pk is None:
+        photos.save_report_photo(
+            report, form.cleaned_photo, caption=photo.caption, bundle_path=photo.bundle_path
+        )
+    else:
+        photos.replace_image(photo, form.cleaned_photo)
+
+
 class ReportPhotoInline(admin.TabularInline):
     model = ReportPhoto
+    form = ReportPhotoForm
     extra = 0
 
 
@@ -142,6 +179,36 @@ class ReportAdmin(admin.ModelAdmin):
     list_filter = ["topic__meeting"]
     raw_id_fields = ["topic"]
     inlines = [ReportPhotoInline]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not ReportPhoto:
+            return super().save_formset(request, form, formset, change)
+        with transaction.atomic():
+            for photo_form in formset.forms:
+                if photo_form in formset.deleted_forms:
+                    if photo_form.instance.pk:
+                        photo_form.instance.delete()
+                elif photo_form.has_changed():
+                    photo_form.instance.report = form.instance
+                    _save_photo_form(photo_form, form.instance)
+            announce.report_changed(form.instance.topic)
+        return None
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        announce.report_changed(obj.topic)
+
+
+@admin.register(ReportPhoto)
+class ReportPhotoAdmin(admin.ModelAdmin):
+    form = ReportPhotoForm
+    fields = ["report", "image", "caption", "position"]
+    raw_id_fields = ["report"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        with transaction.atomic():
+            _save_photo_form(form, obj.report)
+            announce.report_changed(obj.report.topic)
 
 
 class InitiativeMemberInline(admin.TabularInline):
@@ -167,4 +234,4 @@ class ReflectionAdmin(admin.ModelAdmin):
 
 for model in (Slot, Room, Facilitator, Link):
     admin.site.register(model, MeetingPartAdmin)
-admin.site.register([ReportPhoto, InitiativeMember])
+admin.site.register([InitiativeMember, Sign, Pen, Dot])

@@ -16,7 +16,7 @@ from django.utils import translation
 
 from . import clock
 from .board import Board, build_board
-from .gallery import build_gallery
+from .gallery import ReportCard, build_gallery
 from .models import Meeting, Topic
 
 # Fragment name → the template partial that renders it. Shared fragments go to the
@@ -73,6 +73,8 @@ def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
         context["gallery"] = build_gallery(meeting, context["board"])
     if "now" in kinds:
         context |= _now(meeting, context["board"])
+    if "spotlight" in kinds:
+        context["spotlight"] = _spotlight(meeting, context["gallery"])
     if "stage" in kinds:
         context["facilitators"] = list(meeting.facilitators.all())
     if "moderation" in kinds:
@@ -99,6 +101,21 @@ def _now(meeting: Meeting, board: Board) -> dict:
         "now_row": rows.get(moment.current.pk) if moment.current else None,
         "next_row": rows.get(moment.following.pk) if moment.following else None,
     }
+
+
+def _spotlight(meeting: Meeting, gallery: list[ReportCard]) -> dict | None:
+    """The report shown full screen, with the reports before and after it that have one."""
+    if meeting.phase not in REPORT_PHASES:
+        return None
+    written = [item for item in gallery if item.report is not None]
+    for index, item in enumerate(written):
+        if item.topic.pk == meeting.spotlight_id:
+            return {
+                "item": item,
+                "previous": written[index - 1] if index > 0 else None,
+                "following": written[index + 1] if index + 1 < len(written) else None,
+            }
+    return None
 
 
 def _render_part(kind: str, key: str, context: dict) -> str:

@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from .models import Meeting, Participant
 
 SESSION_KEY = "openspace_participants"
+PENDING_SIGN_KEY = "openspace_pending_sign"
 
 
 def participant_for(session: SessionBase, meeting: Meeting) -> Participant | None:
@@ -27,3 +28,13 @@ def remember(session: SessionBase, participant: Participant) -> None:
     known = dict(session.get(SESSION_KEY, {}))
     known[str(participant.meeting_id)] = participant.token
     session[SESSION_KEY] = known
+
+
+def keep_pending_sign(session: SessionBase, secret: str) -> None:
+    """Hold a sign's secret while its phone joins the meeting, out of every URL."""
+    session[PENDING_SIGN_KEY] = secret
+
+
+def pop_pending_sign(session: SessionBase) -> str:
+    """The secret of the sign this phone scanned before it had joined, once."""
+    return session.pop(PENDING_SIGN_KEY, "")

@@ -44,7 +44,8 @@ from weasyprint.urls import URLFetcherResponse
 
 from .board import build_board
 from .exports import convener_names
-from .models import Initiative, Meeting, Report, ReportPhoto, Room, Slot, Topic
+from .models import Initiative, Meeting, Report, ReportPhoto, Room, Sign, Slot, Topic
+from .qr import qr_svg
 
 # Every URL in a print template is made absolute against this origin; it exists only
 # inside this module, so nothing WeasyPrint asks for can ever reach the network.
@@ -52,6 +53,8 @@ DOCUMENT_ORIGIN = "https://document.openspace.invalid/"
 STATIC_PREFIX = f"{DOCUMENT_ORIGIN}static/"
 MEDIA_PREFIX = f"{DOCUMENT_ORIGIN}media/"
 TEMPLATE = "pdf/proceedings.html"
+SIGNS_TEMPLATE = "pdf/signs.html"
+SIGNS_STYLESHEET = "css/signs.css"
 LAYOUT_FILES = ("pdf/proceedings.html", "pdf/conveners.html")
 STYLESHEET = "css/print.css"
 CACHE_DIR = "documents"
@@ -310,6 +313,30 @@ def mark_page_margins_as_artifacts(data: bytes) -> bytes:
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()
+
+
+def signs_pdf(meeting: Meeting, signs: list[Sign], url_of: Callable[[str], str]) -> bytes:
+    """The printed signs of these topics, a page each: code, title, time, room and QR code.
+
+    Never cached: each sign carries the secret that gives out its topic's pen.
+    """
+    cards = {card.topic.pk: card for card in build_board(meeting).placed}
+    entries = [
+        {"sign": sign, "card": cards[sign.topic_id], "qr": qr_svg(url_of(sign.secret))}
+        for sign in signs
+        if sign.topic_id in cards
+    ]
+    with translation.override(meeting.language):
+        html = render_to_string(
+            SIGNS_TEMPLATE,
+            {
+                "meeting": meeting,
+                "entries": entries,
+                "stylesheet": f"{STATIC_PREFIX}{SIGNS_STYLESHEET}",
+            },
+        )
+    document = HTML(string=html, base_url=DOCUMENT_ORIGIN, url_fetcher=DocumentFetcher(set()))
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 # The cache ---------------------------------------------------------------------------

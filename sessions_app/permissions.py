@@ -50,6 +50,6 @@ def may_write_report(topic: Topic, *, participant: Participant | None, user: Use
         return True
     if participant is None or participant.meeting_id != topic.meeting_id:
         return False
-    return participant.pk in conveners_of(topic) or topic.pens.filter(
-        participant=participant
-    ).exists()
+    return (
+        participant.pk in conveners_of(topic) or topic.pens.filter(participant=participant).exists()
+    )

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from . import announce, photos
 from .errors import DomainError
-from .models import Meeting, Participant, Report, ReportPhoto, Topic
-from .models.topics import Pen, Sign
+from .models import Meeting, Participant, Pen, Report, ReportPhoto, Sign, Topic
 from .permissions import User, may_write_report
 
 WRITING_PHASES = (
@@ -196,6 +196,10 @@ def remove_photo(*, meeting: Meeting, topic_id: int, writer: Writer, photo_id: i
 # Signs and pens -------------------------------------------------------------------------
 
 
+def _code_order(topic: Topic) -> tuple:
+    return (topic.room.position, topic.room.code, topic.slot.number)
+
+
 def _placed_topic(meeting: Meeting, topic_id: int) -> Topic:
     topic = Topic.objects.filter(meeting=meeting, pk=topic_id, status=Topic.Status.PLACED).first()
     if topic is None:
@@ -215,7 +219,9 @@ def signs_of(meeting: Meeting) -> list[Sign]:
     existing = {sign.topic_id: sign for sign in Sign.objects.filter(topic__in=placed)}
     Sign.objects.bulk_create(Sign(topic=t) for t in placed if t.pk not in existing)
     signs = Sign.objects.filter(topic__in=placed).select_related("topic__slot", "topic__room")
-    return sorted(signs, key=lambda s: (s.topic.room.position, s.topic.room.code, s.topic.slot.number))
+    return sorted(
+        signs, key=lambda s: (s.topic.room.position, s.topic.room.code, s.topic.slot.number)
+    )
 
 
 @transaction.atomic
@@ -252,6 +258,16 @@ def take_pen(*, sign: Sign, participant: Participant) -> Topic:
     Pen.objects.get_or_create(topic=topic, participant=participant)
     announce.nudge([participant.pk], meeting=meeting)
     return topic
+
+
+def pen_counts(meeting: Meeting) -> dict[int, int]:
+    """How many phones hold each topic's pen, by topic id."""
+    return dict(
+        Pen.objects.filter(topic__meeting=meeting)
+        .values_list("topic_id")
+        .annotate(n=Count("pk"))
+        .values_list("topic_id", "n")
+    )
 
 
 def pens_of(participant: Participant) -> list[int]:

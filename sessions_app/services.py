@@ -17,7 +17,8 @@ Status = Topic.Status
 NAME_MAX = Participant._meta.get_field("name").max_length
 ORGANIZATION_MAX = Participant._meta.get_field("organization").max_length
 TITLE_MAX = Topic._meta.get_field("title").max_length
-DESCRIPTION_MAX = 2000
+DESCRIPTION_MAX = Topic.DESCRIPTION_MAX
+PROPOSING_PHASES = (Meeting.Phase.OPENING, Meeting.Phase.AGENDA)
 
 
 def _clean_title(title: str) -> str:
@@ -95,9 +96,13 @@ def join_meeting(*, meeting: Meeting, name: str, organization: str = "") -> Part
 
 @transaction.atomic
 def create_draft(*, participant: Participant, title: str, description: str = "") -> Topic:
-    """Start a topic as the participant's private draft."""
+    """Start a topic as the participant's private draft, while topics are being proposed."""
     meeting = participant.meeting
     _require_open(meeting)
+    if meeting.phase not in PROPOSING_PHASES:
+        raise ParticipationError(
+            _("Topics are proposed at the opening and while the agenda is made.")
+        )
     topic = Topic.objects.create(
         meeting=meeting,
         convener=participant,

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from sessions_app.models import Meeting, Topic
 
+from .documents import with_v2_defaults
 from .factories import SEED_PATH
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +35,14 @@ def test_import_meeting_refuses_a_broken_file_naming_the_path(seed_document, tmp
     assert Meeting.objects.count() == 0
 
 
-def test_export_meeting_by_join_code_gives_the_same_document(seed_meeting, seed_document, tmp_path):
+def test_export_meeting_by_join_code_gives_the_document_as_version_2(
+    seed_meeting, seed_document, tmp_path
+):
     out = tmp_path / "out.json"
 
     call_command("export_meeting", seed_meeting.join_code.lower(), str(out))
 
-    assert json.loads(out.read_text(encoding="utf-8")) == seed_document
+    assert json.loads(out.read_text(encoding="utf-8")) == with_v2_defaults(seed_document)
 
 
 def test_export_meeting_by_id(seed_meeting, seed_document, tmp_path):
@@ -47,7 +50,7 @@ def test_export_meeting_by_id(seed_meeting, seed_document, tmp_path):
 
     call_command("export_meeting", str(seed_meeting.pk), str(out))
 
-    assert json.loads(out.read_text(encoding="utf-8")) == seed_document
+    assert json.loads(out.read_text(encoding="utf-8")) == with_v2_defaults(seed_document)
 
 
 def test_export_meeting_refuses_an_unknown_meeting(tmp_path):

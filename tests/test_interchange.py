@@ -9,45 +9,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from PIL import Image
+from django.core.files.storage import default_storage
+from PIL import Image, ImageFile
 
 from sessions_app import interchange
 from sessions_app.interchange import Bundle, FormatError, import_document, import_path
-from sessions_app.models import Report, Topic
+from sessions_app.models import Initiative, Report, Topic
 
+from . import images
+from .documents import (
+    jpeg_bytes,
+    media_files,
+    row_counts,
+    with_photo,
+    with_v2_defaults,
+    write_zip,
+)
 from .factories import make_meeting, make_topic, wall
+from .images import BAD_PHOTOS
 
 pytestmark = pytest.mark.django_db
-
-
-def row_counts() -> dict[str, int]:
-    """How many rows every model of the app holds: the database's state in one value."""
-    return {m.__name__: m.objects.count() for m in apps.get_app_config("sessions_app").get_models()}
-
-
-def jpeg_bytes(color: str = "red") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), color).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def write_zip(path: Path, files: dict[str, bytes | str]) -> Path:
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return path
-
-
-def with_photo(document: dict, name: str = "photos/a1.jpg") -> dict:
-    document["topics"][0]["report"] = {
-        "participants": ["Martin", "Anki"],
-        "summary": "We talked.",
-        "insights": ["Meet more"],
-        "next_steps": ["A hub"],
-        "photos": [{"file": name, "caption": "The sheet"}],
-    }
-    return document
 
 
 def test_import_seed_places_eight_topics_with_c3_empty(seed_meeting):
@@ -96,8 +77,11 @@ def test_import_seed_keeps_setup_and_series(seed_meeting):
     assert len(seed_meeting.join_code) == 6
 
 
-def test_export_of_imported_seed_equals_the_file(seed_meeting, seed_document):
-    assert interchange.export_document(seed_meeting) == seed_document
+def test_export_of_imported_seed_equals_the_file_with_version_2_defaults(
+    seed_meeting, seed_document
+):
+    assert seed_document["version"] == 1
+    assert interchange.export_document(seed_meeting) == with_v2_defaults(seed_document)
 
 
 def test_export_writes_every_key_even_when_empty(db):
@@ -121,6 +105,8 @@ def test_export_writes_every_key_even_when_empty(db):
     assert document["series"] is None
     assert document["meeting"]["purpose"] == []
     assert document["initiatives"] == [] and document["reflections"] == []
+    assert document["version"] == 2 and document["hidden_reflections"] == []
+    assert document["meeting"]["dots_per_person"] == 3
 
 
 def test_bundle_with_photos_round_trips(seed_document, tmp_path):
@@ -134,11 +120,17 @@ def test_bundle_with_photos_round_trips(seed_document, tmp_path):
     meeting = import_path(source)
     out = interchange.write_bundle(meeting, tmp_path / "out.zip")
 
-    with zipfile.ZipFile(out) as archive:
-        assert json.loads(archive.read("meeting.json")) == document
-        assert archive.read("photos/a1.jpg") == photo
     report = meeting.topics.get(position=0).report
-    assert report.photos.get().caption == "The sheet"
+    stored = report.photos.get()
+    assert stored.caption == "The sheet"
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read("meeting.json")) == with_v2_defaults(document)
+        # The bundle carries the photo as the pipeline stored it, at the same size.
+        exported = archive.read("photos/a1.jpg")
+    with stored.image.open() as handle:
+        assert exported == handle.read()
+    with Image.open(io.BytesIO(exported)) as cleaned, Image.open(io.BytesIO(photo)) as original:
+        assert cleaned.size == original.size
 
 
 def test_export_to_json_refuses_a_meeting_with_photos(seed_document, tmp_path):
@@ -196,7 +188,7 @@ def _delete(path: str) -> Mutation:
 
 RULES: list[tuple[str, Mutation, str]] = [
     ("format is fixed", _set("format", "other"), "format: must be"),
-    ("version 1 only", _set("version", 2), "version: version 2 is not supported"),
+    ("version 1 or 2", _set("version", 3), "version: version 3 is not supported"),
     ("version is an integer", _set("version", True), "version: version True"),
     ("version is not a float", _set("version", 1.0), "version: version 1.0"),
     ("unknown top-level key", _set("extra", 1), "extra: unknown key"),
@@ -377,7 +369,7 @@ def test_import_path_refuses_a_photo_that_is_not_an_image(seed_document, tmp_pat
     )
 
     with pytest.raises(
-        FormatError, match=r"topics\[0\].report.photos\[0\].file: is not a readable"
+        FormatError, match=r"topics\[0\].report.photos\[0\].file: This is not a photo"
     ):
         import_path(bundle)
 
@@ -403,7 +395,7 @@ def test_import_path_refuses_a_bundle_without_meeting_json(tmp_path, db):
 def test_import_path_refuses_a_bundle_over_a_size_bound(
     seed_document, tmp_path, monkeypatch, bound, message
 ):
-    monkeypatch.setattr(interchange, bound, 100 if bound == "MAX_PHOTO_BYTES" else 1000)
+    monkeypatch.setattr(interchange.bundle, bound, 100 if bound == "MAX_PHOTO_BYTES" else 1000)
     bundle = write_zip(
         tmp_path / "big.zip",
         {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": jpeg_bytes()},
@@ -458,7 +450,7 @@ def test_bundle_with_two_photos_of_one_file_round_trips(seed_document, tmp_path)
     out = interchange.write_bundle(import_path(source), tmp_path / "out.zip")
 
     with zipfile.ZipFile(out) as archive:
-        assert json.loads(archive.read("meeting.json")) == document
+        assert json.loads(archive.read("meeting.json")) == with_v2_defaults(document)
         assert archive.namelist() == ["meeting.json", "photos/a1.jpg"]
 
 
@@ -469,11 +461,11 @@ def test_import_that_fails_after_saving_photos_removes_them(seed_document, tmp_p
     def refuse(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(interchange.Initiative.objects, "create", refuse)
+    monkeypatch.setattr(Initiative.objects, "create", refuse)
     with pytest.raises(RuntimeError):
         import_document(bundle)
 
-    media = Path(interchange.default_storage.location)
+    media = Path(default_storage.location)
     assert not [p for p in media.rglob("*") if p.is_file()]
     assert row_counts()["ReportPhoto"] == 0
 
@@ -500,3 +492,70 @@ def test_export_of_a_meeting_built_in_the_app_is_a_valid_document(db, tmp_path):
     assert [t["title"] for t in document["topics"]] == ["Freight", "In the tray"]
     assert document["initiatives"][0]["levels"] == ["U", "F"]
     assert document["reflections"] == ["Good day"]
+    assert document["hidden_reflections"] == ["Hidden"]
+
+
+BUNDLE_BAD_PHOTOS = [row for row in BAD_PHOTOS if row[0] != "over 20 MB"]
+
+
+@pytest.mark.parametrize(
+    ("what", "make", "message"), BUNDLE_BAD_PHOTOS, ids=[row[0] for row in BUNDLE_BAD_PHOTOS]
+)
+def test_import_refuses_a_bad_photo_at_its_path_and_saves_nothing(
+    seed_document, tmp_path, settings, monkeypatch, what, make, message
+):
+    # As it is once WeasyPrint is imported: Pillow itself no longer refuses a cut file.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    document = with_photo(seed_document)
+    document["topics"][0]["report"]["photos"].insert(0, {"file": "photos/ok.jpg", "caption": ""})
+    bundle = write_zip(
+        tmp_path / "bad.zip",
+        {
+            "meeting.json": json.dumps(document),
+            "photos/ok.jpg": jpeg_bytes(),
+            "photos/a1.jpg": make(),
+        },
+    )
+
+    with pytest.raises(FormatError) as refused:
+        import_path(bundle)
+
+    assert str(refused.value) == f"topics[0].report.photos[1].file: {message}"
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
+    assert media_files(settings) == []
+
+
+def test_import_refuses_a_photo_over_20_mb(seed_document, tmp_path):
+    oversize = jpeg_bytes() + bytes(20 * 1024 * 1024)
+    bundle = write_zip(
+        tmp_path / "big.zip",
+        {"meeting.json": json.dumps(with_photo(seed_document)), "photos/a1.jpg": oversize},
+    )
+
+    with pytest.raises(FormatError, match="photos/a1.jpg: larger than 20 MB"):
+        import_path(bundle)
+
+    assert row_counts()["Meeting"] == 0
+
+
+def test_import_refuses_a_report_with_more_than_12_photos(seed_document):
+    document = with_photo(seed_document)
+    document["topics"][0]["report"]["photos"] *= 13
+
+    with pytest.raises(FormatError) as refused:
+        import_document(Bundle(document, {"photos/a1.jpg": jpeg_bytes()}))
+
+    assert str(refused.value) == "topics[0].report.photos: a report has at most 12 photos"
+    assert row_counts()["Meeting"] == 0
+
+
+def test_import_stores_a_bundle_photo_cleaned(seed_document):
+    bundle = Bundle(with_photo(seed_document), {"photos/a1.jpg": images.phone_photo(3000, 1500)})
+
+    meeting = import_document(bundle)
+
+    stored = meeting.topics.get(position=0).report.photos.get()
+    assert stored.bundle_path == "photos/a1.jpg"
+    with stored.image.open() as handle, Image.open(handle) as image:
+        assert image.size == (1000, 2000)
+        assert len(image.getexif()) == 0

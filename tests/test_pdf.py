@@ -681,7 +681,7 @@ def test_pdf_photos_carry_their_caption_or_a_default_as_alternative_text(
     db, seed_document, tmp_path
 ):
     meeting = import_with_photos(seed_document, tmp_path, {0: ["red", "blue"]})
-    ReportPhoto.objects.filter(image__endswith="topic0-1.jpg").update(caption="")
+    ReportPhoto.objects.filter(bundle_path="photos/topic0-1.jpg").update(caption="")
 
     with pikepdf.open(io.BytesIO(pdf.render_proceedings(meeting))) as document:
         figures = [

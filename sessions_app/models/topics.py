@@ -30,6 +30,8 @@ class Topic(models.Model):
         MERGED = "merged", _("Merged")
 
     ON_WALL = (Status.RAISED, Status.PLACED)
+    # What the convener may write under the title; the meeting format holds it to this too.
+    DESCRIPTION_MAX = 2000
     # The topic's state machine: each action and the statuses it may start from. Services
     # refuse an action from any other status, and templates offer only what is allowed.
     ALLOWED_FROM = {

@@ -10,11 +10,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import fragments, realtime, services
+from .. import fragments, realtime, reporting, services, vernissage
 from ..errors import DomainError, ParticipationError
-from ..identity import participant_for, remember
+from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Participant, Topic
 from .access import meeting_for_code, participant_view, unknown_code
+from .reports import trade_sign
 
 Status = Topic.Status
 
@@ -50,6 +51,9 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
                 error = str(exc)
             else:
                 remember(request.session, participant)
+                pending = pop_pending_sign(request.session)
+                if pending:
+                    return trade_sign(request, pending, participant)
                 return redirect("phone", code=meeting.join_code)
         return render(
             request,
@@ -77,7 +81,18 @@ def mine_context(participant: Participant, **extra) -> dict:
             ).select_related("convener", "slot", "room", "merged_into__slot", "merged_into__room")
         ),
         "partners": list(meeting.people.exclude(pk=participant.pk)),
+        **me_context(participant),
+        **extra,
+    }
+
+
+def me_context(participant: Participant, **extra) -> dict:
+    """What the page marks as this phone's own: interests, pens and dots (see live.js)."""
+    return {
+        "participant": participant,
         "interests": services.interests_of(participant),
+        "pens": reporting.pens_of(participant),
+        "dots": vernissage.dots_of(participant),
         **extra,
     }
 
@@ -188,15 +203,31 @@ def interest(request: HttpRequest, participant: Participant, topic_id: int) -> H
         services.toggle_interest(participant=participant, topic_id=topic_id)
     except ParticipationError as exc:
         error = str(exc)
+    return _me(request, participant, error)
+
+
+def _me(request: HttpRequest, participant: Participant, error: str) -> HttpResponse:
+    """Answer a tap: this phone's own marks for htmx, else back to the page."""
     if not request.htmx and not error:
         return redirect("phone", code=participant.meeting.join_code)
     return render(
         request,
         "sessions_app/phone.html#me",
-        {
-            "participant": participant,
-            "interests": services.interests_of(participant),
-            "error": error,
-        },
+        me_context(participant, error=error),
         status=422 if error else 200,
     )
+
+
+@require_POST
+@participant_view
+def dot(request: HttpRequest, participant: Participant, topic_id: int) -> HttpResponse:
+    """Give a report one of this phone's dots, or take it back; counts reach every page."""
+    error = ""
+    try:
+        if topic_id in vernissage.dots_of(participant):
+            vernissage.take_back_dot(participant=participant, topic_id=topic_id)
+        else:
+            vernissage.give_dot(participant=participant, topic_id=topic_id)
+    except DomainError as exc:
+        error = str(exc)
+    return _me(request, participant, error)

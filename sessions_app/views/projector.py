@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import qrcode
-import qrcode.image.svg
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import agenda, facilitation, fragments, realtime
+from .. import agenda, facilitation, fragments, realtime, vernissage
 from ..errors import DomainError
 from ..forms import BoardActionForm
 from ..models import Meeting
+from ..qr import qr_svg
 from .access import facilitator_view
 
 ALL_FRAGMENTS = [*fragments.SHARED, *fragments.FACILITATORS]
@@ -21,12 +20,6 @@ ALL_FRAGMENTS = [*fragments.SHARED, *fragments.FACILITATORS]
 
 def join_url(request: HttpRequest, meeting: Meeting) -> str:
     return request.build_absolute_uri(reverse("join_code", args=[meeting.join_code]))
-
-
-def qr_svg(url: str) -> str:
-    """The join address as an SVG QR code, drawn inline so it needs no extra request."""
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=1)
-    return image.to_string(encoding="unicode")
 
 
 @facilitator_view(meeting_language=True)
@@ -109,3 +102,22 @@ def set_phase(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         return redirect("projector", pk=meeting.pk)
     context = fragments.context_for(meeting, ["phase_control"])
     return render(request, "sessions_app/projector.html#phase_control", context)
+
+
+@require_POST
+@facilitator_view(meeting_language=True)
+def spotlight(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """Show one report full screen on every projector, or go back to all of them."""
+    raw = request.POST.get("topic", "")
+    topic_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    if raw and topic_id is None:
+        return _board_message(
+            request, meeting, _("That report is not on this meeting's wall."), error=True
+        )
+    try:
+        vernissage.show_full_screen(meeting=meeting, topic_id=topic_id)
+    except DomainError as error:
+        return _board_message(request, meeting, str(error), error=True)
+    if not request.htmx:
+        return redirect("projector", pk=meeting.pk)
+    return HttpResponse(status=204)

@@ -1,0 +1,61 @@
+// What the phase sections mark for this phone, and the clock of the discussions.
+// The server sends the same sections to every page; here each page adds what is its own:
+// the topics it may write the report of, the reports it gave a dot, its dots left.
+(function () {
+  "use strict";
+
+  function listOf(el, name) {
+    return new Set(((el && el.dataset[name]) || "").split(" ").filter(Boolean));
+  }
+
+  function markMine() {
+    const me = document.getElementById("me");
+    if (!me) return;
+    const id = me.dataset.me;
+    const pens = listOf(me, "pens");
+    const dots = listOf(me, "dots");
+    document.querySelectorAll(".now-topic[data-topic], .report-card[data-topic]").forEach(function (el) {
+      const people = (el.dataset.people || "").split(" ");
+      const mine = people.indexOf(id) >= 0;
+      el.classList.toggle("is-mine", mine);
+      el.classList.toggle("can-write", mine || pens.has(el.dataset.topic));
+      const dotted = dots.has(el.dataset.topic);
+      el.classList.toggle("is-dotted", dotted);
+      const toggle = el.querySelector(".dot-toggle");
+      if (toggle) {
+        toggle.setAttribute("aria-pressed", dotted ? "true" : "false");
+        // A dot never goes on one's own topic: the server refuses it, so do not offer it.
+        toggle.hidden = mine;
+      }
+    });
+    const reports = document.getElementById("reports");
+    const left = document.querySelector("[data-dots-left]");
+    if (reports && left && reports.dataset.dotsAllowed) {
+      const remaining = Math.max(0, parseInt(reports.dataset.dotsAllowed, 10) - dots.size);
+      left.textContent = (left.dataset.template || "").replace("%s", remaining);
+    }
+  }
+
+  // During the discussions the server says when the slot under way changes. Ask for the
+  // state again then, each page a little apart, so that the room does not ask at once.
+  let timer = null;
+  function followTheClock() {
+    const now = document.getElementById("now");
+    if (timer) { window.clearTimeout(timer); timer = null; }
+    if (!now || !now.dataset.changesAt || !now.dataset.serverNow) return;
+    const wait = Date.parse(now.dataset.changesAt) - Date.parse(now.dataset.serverNow);
+    if (!(wait >= 0)) return;
+    const shell = document.querySelector("[data-state-url]");
+    timer = window.setTimeout(function () {
+      htmx.ajax("GET", shell.dataset.stateUrl, { source: shell, swap: "none" });
+    }, wait + 1000 + Math.random() * 4000);
+  }
+
+  function refresh() {
+    markMine();
+    followTheClock();
+  }
+
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("live:updated", refresh);
+})();
