@@ -5,12 +5,15 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
+from PIL import Image
 
 from sessions_app import announce, fragments, realtime
-from sessions_app.models import Facilitator, Topic
+from sessions_app.models import Dot, Facilitator, Meeting, Participant, Report, ReportPhoto, Topic
 
-from .factories import make_topic
+from .factories import make_meeting, make_topic
+from .images import encode
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +96,58 @@ def test_a_raised_topic_edited_sends_only_its_card(
     assert group == realtime.meeting_group(meeting.pk)
     assert html.lstrip().startswith(f'<article class="card" id="topic-{topic.pk}" hx-swap-oob')
     assert 'class="slot-row"' not in html
+
+
+def png_bytes() -> bytes:
+    return encode(Image.new("RGB", (40, 30), "red"), "PNG")
+
+
+def _meeting_with_reports(size: int):
+    """A meeting at its vernissage with `size` written reports, each with a photo and a dot."""
+    meeting = make_meeting(slots=4, rooms="ABCD", language="en")
+    meeting.phase = Meeting.Phase.VERNISSAGE
+    meeting.save()
+    voter = Participant.objects.create(meeting=meeting, name="Voter")
+    cells = [f"{room}{slot}" for slot in range(1, 5) for room in "ABCD"]
+    for index in range(size):
+        topic = make_topic(meeting, title=f"Topic {index}", cell=cells[index])
+        report = Report.objects.create(topic=topic, summary=f"Summary {index}", insights=["One"])
+        photo = ReportPhoto(report=report, caption=f"Sheet {index}")
+        photo.image.save(f"sheet-{index}.png", ContentFile(png_bytes()), save=False)
+        photo.save()
+        Dot.objects.create(topic=topic, participant=voter)
+    meeting.spotlight = meeting.topics.first()
+    meeting.save()
+    return meeting
+
+
+@pytest.mark.parametrize("size", [2, 12])
+@pytest.mark.parametrize(
+    ("names", "queries"),
+    [(["reports"], 8), (["dots"], 8), (["spotlight"], 8), (["now"], 5)],
+    ids=["reports", "dots", "spotlight", "now"],
+)
+def test_phase_sections_render_in_a_fixed_number_of_queries(
+    django_assert_num_queries, size, names, queries
+):
+    meeting = _meeting_with_reports(size)
+    if names == ["now"]:
+        meeting.phase = Meeting.Phase.DISCUSSIONS
+        meeting.save()
+
+    with django_assert_num_queries(queries):
+        html = fragments.render(meeting, names)
+
+    assert html.count("Topic ") >= (1 if names != ["dots"] else 0)
+
+
+@pytest.mark.parametrize("size", [2, 12])
+def test_one_report_renders_in_a_fixed_number_of_queries(django_assert_num_queries, size):
+    meeting = _meeting_with_reports(size)
+    topic = meeting.topics.last()
+
+    with django_assert_num_queries(8):
+        html = fragments.render(meeting, [f"report:{topic.pk}"])
+
+    assert html.lstrip().startswith(f'<article class="report-card" id="report-{topic.pk}"')
+    assert html.count('class="report-card') == 1

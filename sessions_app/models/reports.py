@@ -38,7 +38,13 @@ class ReportPhoto(models.Model):
     """A photo of a paper report sheet."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("image"), upload_to=report_photo_path)
+    # Its size is kept with it, so that pages and broadcasts lay photos out without
+    # opening every file.
+    image = models.ImageField(
+        _("image"), upload_to=report_photo_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     caption_version = models.PositiveIntegerField(default=0, editable=False)
     # The path the photo had in an imported bundle, kept so that export gives it back.
