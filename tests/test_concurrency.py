@@ -1,4 +1,4 @@
-"""Two facilitators acting at once: the row locks (PostgreSQL) or the immediate write
+"""Writers acting at once: the row locks (PostgreSQL) or the immediate write
 transactions (SQLite) let exactly one of them win."""
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.utils import translation
 
-from sessions_app import agenda, services
-from sessions_app.agenda import AgendaError
-from sessions_app.models import Participant
+from sessions_app import agenda, reporting, services, vernissage
+from sessions_app.errors import DomainError
+from sessions_app.models import Meeting, Participant, Report, ReportPhoto
 
 from .factories import cell_of, make_meeting, make_topic, wall
+from .images import phone_photo
 
 on_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
@@ -37,7 +39,7 @@ def run_together(*calls) -> list[str]:
             with translation.override("en"):
                 call()
             outcomes[index] = "done"
-        except AgendaError as exc:
+        except DomainError as exc:
             outcomes[index] = f"refused: {exc}"
         finally:
             connections.close_all()
@@ -123,3 +125,53 @@ def test_two_interest_taps_at_once_are_served_one_after_the_other():
 
     assert outcomes == ["done", "done"]  # neither failed
     assert not topic.interests.exists()  # marked, then unmarked
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_dots_given_at_once_never_exceed_the_allowance():
+    meeting = make_meeting()
+    meeting.phase, meeting.dots_per_person = Meeting.Phase.VERNISSAGE, 3
+    meeting.save()
+    topics = [
+        make_topic(meeting, title=f"Topic {cell}", cell=cell)
+        for cell in ("A1", "B1", "C1", "A2", "B2", "C2")
+    ]
+    for topic in topics:
+        Report.objects.create(topic=topic, summary=topic.title)
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+
+    outcomes = run_together(
+        *[lambda t=topic: vernissage.give_dot(participant=ann, topic_id=t.pk) for topic in topics]
+    )
+
+    assert outcomes.count("done") == 3
+    assert all("all your 3 dots" in o for o in outcomes if o != "done")
+    assert ann.dots.count() == 3
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_racing_for_the_last_photo_place_exactly_one():
+    meeting = make_meeting()
+    meeting.phase = Meeting.Phase.DISCUSSIONS
+    meeting.save()
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+    topic = make_topic(meeting, title="Freight", convener=ann, cell="A1")
+    writer = reporting.Writer(participant=ann)
+    small = phone_photo(60, 30)
+
+    def add():
+        reporting.add_photo(
+            meeting=meeting,
+            topic_id=topic.pk,
+            writer=writer,
+            upload=SimpleUploadedFile("sheet.jpg", small, "image/jpeg"),
+        )
+
+    for _ in range(11):
+        add()
+    outcomes = run_together(add, add)
+
+    assert sorted(outcomes)[0] == "done" and "at most 12 photos" in sorted(outcomes)[1]
+    assert ReportPhoto.objects.filter(report__topic=topic).count() == 12

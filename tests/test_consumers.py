@@ -17,9 +17,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.test import Client
 
-from sessions_app import agenda, facilitation, realtime, services
+from sessions_app import agenda, facilitation, realtime, reporting, services, vernissage
 from sessions_app.identity import SESSION_KEY
-from sessions_app.models import Facilitator, Participant
+from sessions_app.models import Facilitator, Meeting, Participant, Report
 
 from .factories import cell_of, make_meeting, make_topic
 
@@ -302,3 +302,48 @@ async def test_placing_a_topic_nudges_its_convener(meeting, phone_cookie):
         messages = [await phone.receive_from(timeout=5), await phone.receive_from(timeout=5)]
         assert any('id="nudge"' in message for message in messages)  # her own list: placed
         assert any("Freight" in message for message in messages)  # the row everyone gets
+
+
+async def test_a_report_saved_reaches_the_other_sockets(meeting, phone_cookie):
+    ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
+    topic = await database_sync_to_async(make_topic)(
+        meeting, title="Freight", convener=ann, cell="B2"
+    )
+    meeting.phase = Meeting.Phase.VERNISSAGE
+    await database_sync_to_async(meeting.save)()
+    projector = socket(meeting, await database_sync_to_async(facilitator_cookie)(meeting))
+
+    async with listening(projector, socket(meeting, phone_cookie)):
+        await database_sync_to_async(reporting.save_field)(
+            meeting=meeting,
+            topic_id=topic.pk,
+            writer=reporting.Writer(participant=ann),
+            field="summary",
+            text="Trains and ports",
+            version=0,
+        )
+
+        message = await projector.receive_from(timeout=5)
+        assert message.lstrip().startswith(f'<article class="report-card" id="report-{topic.pk}"')
+        assert "Trains and ports" in message
+
+
+async def test_dots_given_at_once_reach_the_sockets_as_one_broadcast(meeting, phone_cookie):
+    topics = []
+    for cell in ("A1", "B1"):
+        topic = await database_sync_to_async(make_topic)(meeting, title=f"Topic {cell}", cell=cell)
+        await database_sync_to_async(Report.objects.create)(topic=topic, summary=cell)
+        topics.append(topic)
+    meeting.phase = Meeting.Phase.VERNISSAGE
+    await database_sync_to_async(meeting.save)()
+    ann = await database_sync_to_async(Participant.objects.get)(meeting=meeting, name="Ann")
+    phone = socket(meeting, phone_cookie)
+
+    async with listening(phone):
+        for topic in topics:
+            await database_sync_to_async(vernissage.give_dot)(participant=ann, topic_id=topic.pk)
+
+        message = await phone.receive_from(timeout=5)
+        for topic in topics:
+            assert f'id="dots-{topic.pk}" hx-swap-oob="true" data-count="1"' in message
+        await assert_next_is_marker(phone, realtime.meeting_group(meeting.pk))
