@@ -153,6 +153,23 @@ class ReportPhotoForm(forms.ModelForm):
                 raise forms.ValidationError(str(exc)) from exc
         return image
 
+    def clean(self) -> dict:
+        data = super().clean()
+        report = data.get("report") or getattr(self.instance, "report", None)
+        adding = self.instance.pk is None and report is not None and report.pk
+        if adding and report.photos.count() >= photos.MAX_PHOTOS_PER_REPORT:
+            raise forms.ValidationError(photos.too_many())
+        return data
+
+
+class ReportPhotoFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [form for form in self.forms if form.has_changed() or form.instance.pk]
+        kept = [form for form in kept if form not in self.deleted_forms]
+        if len(kept) > photos.MAX_PHOTOS_PER_REPORT:
+            raise forms.ValidationError(photos.too_many())
+
 
 def _save_photo_form(form: ReportPhotoForm, report: Report) -> None:
     """Store a new photo through the pipeline (which refuses a 13th); else save as edited."""
@@ -170,6 +187,7 @@ def _save_photo_form(form: ReportPhotoForm, report: Report) -> None:
 class ReportPhotoInline(admin.TabularInline):
     model = ReportPhoto
     form = ReportPhotoForm
+    formset = ReportPhotoFormSet
     extra = 0
 
 

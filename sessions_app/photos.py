@@ -183,6 +183,11 @@ def _encode(image: Image.Image) -> CleanPhoto:
     )
 
 
+def too_many() -> str:
+    """Why a report takes no more photos."""
+    return _("A report has at most %(count)s photos.") % {"count": MAX_PHOTOS_PER_REPORT}
+
+
 @transaction.atomic
 def save_report_photo(
     report: Report, photo: CleanPhoto, *, caption: str = "", bundle_path: str = ""
@@ -196,9 +201,7 @@ def save_report_photo(
     Report.objects.select_for_update().only("pk").get(pk=report.pk)
     photos = ReportPhoto.objects.filter(report=report)
     if photos.count() >= MAX_PHOTOS_PER_REPORT:
-        raise PhotoError(
-            _("A report has at most %(count)s photos.") % {"count": MAX_PHOTOS_PER_REPORT}
-        )
+        raise PhotoError(too_many())
     last = photos.aggregate(last=Max("position"))["last"]
     saved = ReportPhoto(
         report=report,

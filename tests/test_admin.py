@@ -6,12 +6,21 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
-from sessions_app import realtime
-from sessions_app.models import Topic
+from sessions_app import photos, realtime
+from sessions_app.models import Report, ReportPhoto, Topic
 
+from .documents import media_files, row_counts
 from .factories import make_topic
+from .images import phone_photo
+
+
+def upload(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("IMG_0001.jpg", data, content_type="image/jpeg")
+
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +118,56 @@ def test_admin_meeting_save_reaches_every_open_page(
     seed_meeting.refresh_from_db()
     assert seed_meeting.title == "Lärandeträff fyra"
     assert 'id="stage"' in dict(sent)[realtime.meeting_group(seed_meeting.pk)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"GIF89a" + b"\x00" * 20 + b"<script>alert(1)</script>", b"not an image at all"],
+    ids=["gif with a script", "not an image"],
+)
+def test_admin_refuses_a_bad_photo_and_saves_nothing(admin_client, meeting, settings, data):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    report = Report.objects.create(topic=topic, summary="Trains")
+    before, files = row_counts(), media_files(settings)
+
+    response = admin_client.post(
+        reverse("admin:sessions_app_reportphoto_add"),
+        {"report": report.pk, "caption": "", "position": 0, "image": upload(data)},
+    )
+
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert row_counts() == before and media_files(settings) == files
+
+
+def test_admin_stores_a_photo_through_the_pipeline(admin_client, meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    report = Report.objects.create(topic=topic, summary="Trains")
+
+    response = admin_client.post(
+        reverse("admin:sessions_app_reportphoto_add"),
+        {"report": report.pk, "caption": "Sheet", "position": 0, "image": upload(phone_photo())},
+    )
+
+    assert response.status_code == 302
+    photo = ReportPhoto.objects.get()
+    with Image.open(photo.image.path) as stored:
+        assert max(stored.size) <= 2000 and stored.height > stored.width
+        assert not stored.getexif()
+
+
+def test_admin_refuses_a_thirteenth_photo_on_a_report_page(admin_client, meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    report = Report.objects.create(topic=topic, summary="Trains")
+    small = phone_photo(60, 30)
+    for _ in range(12):
+        photos.save_report_photo(report, photos.clean_photo(small))
+    url = reverse("admin:sessions_app_reportphoto_add")
+
+    response = admin_client.post(
+        url,
+        {"report": report.pk, "caption": "", "position": 0, "image": upload(small)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200 and "at most 12 photos" in response.content.decode()
+    assert ReportPhoto.objects.count() == 12
