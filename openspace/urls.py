@@ -5,7 +5,16 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from sessions_app.views import documents, live, meetings, participant, projector, reports, setup
+from sessions_app.views import (
+    documents,
+    live,
+    meetings,
+    participant,
+    plan,
+    projector,
+    reports,
+    setup,
+)
 
 urlpatterns = [
     path("", meetings.home, name="home"),
@@ -32,6 +41,15 @@ urlpatterns = [
     path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
     path("meetings/<int:pk>/spotlight/", projector.spotlight, name="spotlight"),
     path("meetings/<int:pk>/live/", live.live_state, name="live_state"),
+    path("meetings/<int:pk>/plan/", plan.plan_manage, name="plan_manage"),
+    path("meetings/<int:pk>/plan/change/", plan.plan_action, name="plan_action"),
+    path("meetings/<int:pk>/summary/", plan.summary, name="summary"),
+    path(
+        "meetings/<int:pk>/reflections/<int:reflection_id>/",
+        plan.reflection_visibility,
+        name="reflection_visibility",
+    ),
+    path("meetings/<int:pk>/publish/", plan.publish, name="publish"),
     path("meetings/<int:pk>/people/", reports.people_search, name="people_search"),
     path("meetings/<int:pk>/reports/", reports.reports_overview, name="reports_overview"),
     path("meetings/<int:pk>/signs.pdf", reports.signs_pdf, name="signs_pdf"),
@@ -93,6 +111,13 @@ urlpatterns = [
         "m/<str:code>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
     ),
     path("m/<str:code>/dots/<int:topic_id>/", participant.dot, name="phone_dot"),
+    path("m/<str:code>/initiatives/", plan.initiative_raise, name="phone_initiative_raise"),
+    path(
+        "m/<str:code>/initiatives/<int:initiative_id>/join/",
+        plan.initiative_join,
+        name="phone_initiative_join",
+    ),
+    path("m/<str:code>/reflections/", plan.reflection_create, name="phone_reflection_create"),
     path("m/<str:code>/reports/<int:topic_id>/", reports.phone_report, name="phone_report"),
     path(
         "m/<str:code>/reports/<int:topic_id>/field/",

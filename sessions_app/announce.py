@@ -39,14 +39,16 @@ def fragments_changed(
     realtime.after_commit(lambda _items: _rendered(meeting_id, shared, facilitators))
 
 
-def gathered(meeting_id: int, *, shared: Iterable[str]) -> None:
-    """After commit, send these shared fragments with the others of the next second."""
-    realtime.after_commit(
-        lambda items: _rendered(meeting_id, items, ()),
-        key=("gathered", meeting_id),
-        items=shared,
-        window=GATHER_SECONDS,
-    )
+def gathered(meeting_id: int, *, shared: Iterable[str] = (), facilitators: Iterable[str] = ()):
+    """After commit, send these fragments with the others of the next second."""
+    for key, group_names, send in (
+        ("gathered", shared, lambda items: _rendered(meeting_id, items, ())),
+        ("gathered-facilitators", facilitators, lambda items: _rendered(meeting_id, (), items)),
+    ):
+        if group_names:
+            realtime.after_commit(
+                send, key=(key, meeting_id), items=group_names, window=GATHER_SECONDS
+            )
 
 
 def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
@@ -113,3 +115,28 @@ def nudge(participant_ids: Iterable[int | None], *, meeting: Meeting) -> None:
         return [(group, html) for group in groups]
 
     realtime.after_commit(render)
+
+
+def plan_changed(meeting: Meeting) -> None:
+    """The action plan changed: every page gets it anew."""
+    fragments_changed(meeting.pk, shared=["plan"])
+
+
+def plan_gathered(meeting: Meeting) -> None:
+    """Someone joined or left an initiative: the plan, with the next second's taps."""
+    gathered(meeting.pk, shared=["plan"])
+
+
+def lookback_changed(meeting: Meeting) -> None:
+    """An earlier meeting's initiative was marked done, dropped or open again."""
+    fragments_changed(meeting.pk, shared=["lookback", "plan"])
+
+
+def closing_changed(meeting: Meeting) -> None:
+    """The summary changed, or a reflection was hidden or shown."""
+    fragments_changed(meeting.pk, shared=["closing"], facilitators=["reflections"])
+
+
+def reflections_gathered(meeting: Meeting) -> None:
+    """A reflection came in: the closing circle, with the next second's reflections."""
+    gathered(meeting.pk, shared=["closing"], facilitators=["reflections"])

@@ -7,7 +7,7 @@ from django.core.validators import URLValidator
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from .models import MAX_SLOTS, Facilitator, Link, Meeting, Room, Series
+from .models import MAX_SLOTS, Facilitator, Initiative, Link, Meeting, Room, Series
 
 
 class LinesField(forms.CharField):
@@ -195,3 +195,42 @@ class BoardActionForm(forms.Form):
         if action in ("swap", "merge") and not data.get("other"):
             raise forms.ValidationError(_("Choose the other topic."))
         return data
+
+
+class PlanActionForm(forms.Form):
+    """One facilitator's change to the action plan; the service checks the rest."""
+
+    REQUIRED = {
+        "edit": ("what",),
+        "add_member": ("name",),
+        "remove_member": ("member",),
+        "merge": ("into",),
+        "remove": (),
+        "status": ("status",),
+    }
+
+    action = forms.ChoiceField(choices=[(a, a) for a in REQUIRED])
+    initiative = forms.IntegerField(min_value=1)
+    who = forms.CharField(label=_("Who"), required=False, strip=False)
+    what = forms.CharField(label=_("What"), required=False, strip=False)
+    levels = forms.MultipleChoiceField(choices=Initiative.Level.choices, required=False)
+    when = forms.CharField(label=_("When"), required=False, strip=False)
+    name = forms.CharField(label=_("Name"), required=False, strip=False)
+    member = forms.IntegerField(label=_("Who joins"), min_value=1, required=False)
+    into = forms.IntegerField(label=_("Merge into"), min_value=1, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=Initiative.Status.choices, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in self.REQUIRED.get(data.get("action"), ()):
+            if not data.get(name):
+                raise forms.ValidationError(
+                    _("Fill in: %(field)s.") % {"field": self.fields[name].label}
+                )
+        return data
+
+
+class PublishForm(forms.Form):
+    """Whether anyone with the link may download a closed meeting's documents."""
+
+    public = forms.BooleanField(required=False)

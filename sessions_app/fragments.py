@@ -17,7 +17,7 @@ from django.utils import translation
 from . import clock
 from .board import Board, build_board
 from .gallery import ReportCard, build_gallery
-from .models import Meeting, Topic
+from .models import Initiative, Meeting, Topic
 
 # Fragment name → the template partial that renders it. Shared fragments go to the
 # meeting's group (projectors and phones alike); facilitators' only to facilitators;
@@ -29,6 +29,10 @@ SHARED = {
     "tray": "sessions_app/live.html#tray",
     "now": "sessions_app/phases.html#now",
     "reports": "sessions_app/phases.html#reports",
+    "lookback": "sessions_app/closing.html#lookback",
+    "plan": "sessions_app/closing.html#plan",
+    "closing": "sessions_app/closing.html#closing",
+    "farewell": "sessions_app/closing.html#farewell",
 }
 PARTS = {
     "row": "sessions_app/live.html#row",
@@ -39,6 +43,7 @@ FACILITATORS = {
     "phase_control": "sessions_app/projector.html#phase_control",
     "moderation": "sessions_app/projector.html#moderation",
     "spotlight": "sessions_app/phases.html#spotlight",
+    "reflections": "sessions_app/closing.html#reflections",
 }
 # Sent as they change, never part of a page's state: the state holds the same in full.
 UPDATES = {
@@ -50,13 +55,15 @@ PERSONAL = {
 TEMPLATES = {**SHARED, **FACILITATORS, **UPDATES, **PERSONAL}
 AGENDA = ("grid", "tray")
 # The sections of a page that follow the phase: what the room does now.
-PHASE_SECTIONS = ("stage", "now", "reports")
+PHASE_SECTIONS = ("stage", "lookback", "now", "reports", "plan", "closing", "farewell")
 REPORT_PHASES = (
     Meeting.Phase.VERNISSAGE,
     Meeting.Phase.ACTION_PLAN,
     Meeting.Phase.CLOSING,
     Meeting.Phase.CLOSED,
 )
+PLAN_PHASES = (Meeting.Phase.ACTION_PLAN, Meeting.Phase.CLOSING, Meeting.Phase.CLOSED)
+CLOSING_PHASES = (Meeting.Phase.CLOSING, Meeting.Phase.CLOSED)
 
 
 def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
@@ -66,6 +73,8 @@ def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
         "meeting": meeting,
         "phases": Meeting.Phase.choices,
         "report_phases": REPORT_PHASES,
+        "plan_phases": PLAN_PHASES,
+        "closing_phases": CLOSING_PHASES,
     }
     if kinds & {"grid", "tray", "row", "card", "now", "reports", "report", "dots", "spotlight"}:
         context["board"] = build_board(meeting)
@@ -77,6 +86,16 @@ def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
         context["spotlight"] = _spotlight(meeting, context["gallery"])
     if "stage" in kinds:
         context["facilitators"] = list(meeting.facilitators.all())
+    if "lookback" in kinds:
+        context["open_initiatives"] = list(Initiative.objects.open_before(meeting))
+    if "plan" in kinds:
+        context["initiatives"] = list(
+            meeting.initiatives.select_related(
+                "source_topic__slot", "source_topic__room"
+            ).prefetch_related("members")
+        )
+    if kinds & {"closing", "reflections"}:
+        context["reflections"] = list(meeting.reflections.select_related("participant"))
     if "moderation" in kinds:
         by_status = dict(
             meeting.topics.values_list("status").annotate(n=Count("pk")).values_list("status", "n")

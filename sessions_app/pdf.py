@@ -23,6 +23,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models.signals import post_delete
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
@@ -204,12 +205,7 @@ def proceedings_context(meeting: Meeting) -> dict[str, Any]:
     themes = list(meeting.lookback) or [
         theme for theme in earlier.order_by("number").values_list("theme", flat=True) if theme
     ]
-    open_initiatives = (
-        Initiative.objects.filter(meeting__in=earlier, status=Initiative.Status.OPEN)
-        .select_related("meeting")
-        .prefetch_related("members")
-        .order_by("meeting__number", "position", "pk")
-    )
+    open_initiatives = Initiative.objects.open_before(meeting)
     facilitators = list(meeting.facilitators.all())
     series = meeting.series
     author = (series.organizer if series else "") or ", ".join(f.name for f in facilitators)
@@ -454,3 +450,21 @@ def proceedings_pdf(meeting: Meeting) -> bytes:
     data = cached_document(key, lambda: render_proceedings(meeting))
     _forget_older_versions(meeting, keep=key)
     return data
+
+
+# Rendered ahead, when the meeting closes: one worker thread, away from the event loop.
+_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documentation")
+
+
+def _render_ahead(meeting_id: int) -> None:
+    try:
+        meeting = Meeting.objects.select_related("series").filter(pk=meeting_id).first()
+        if meeting is not None:
+            proceedings_pdf(meeting)
+    finally:
+        close_old_connections()
+
+
+def render_in_background(meeting_id: int) -> Future:
+    """Render the meeting's documentation into the cache now, so the first download is quick."""
+    return _ahead.submit(_render_ahead, meeting_id)

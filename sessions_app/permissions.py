@@ -35,9 +35,18 @@ def can_read(user: User, meeting: Meeting) -> bool:
     return user.has_perm("sessions_app.view_meeting") or can_facilitate(user, meeting)
 
 
-def may_download(user: User, meeting: Meeting) -> bool:
-    """Whether the user may download the meeting's documentation and action plan."""
-    return meeting.phase == Meeting.Phase.CLOSED or can_read(user, meeting)
+def may_download(user: User, meeting: Meeting, *, participant: Participant | None = None) -> bool:
+    """Whether this visitor may download the meeting's documentation and action plan.
+
+    Facilitators and coordinators at any time. Once the meeting is closed, those who
+    took part in it (the phone's participant), and anyone if its documents are published.
+    """
+    if can_read(user, meeting):
+        return True
+    if meeting.phase != Meeting.Phase.CLOSED:
+        return False
+    took_part = participant is not None and participant.meeting_id == meeting.pk
+    return meeting.documents_public or took_part
 
 
 def may_write_report(topic: Topic, *, participant: Participant | None, user: User) -> bool:

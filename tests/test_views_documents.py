@@ -18,7 +18,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from pypdf import PdfReader
 
-from sessions_app import pdf
+from sessions_app import facilitation, pdf
 from sessions_app.identity import SESSION_KEY
 from sessions_app.interchange import Bundle, import_document
 from sessions_app.models import Facilitator, Meeting, Participant
@@ -47,6 +47,15 @@ def first_page_text(content: bytes) -> str:
 def close(meeting: Meeting) -> None:
     meeting.phase = Meeting.Phase.CLOSED
     meeting.save(update_fields=["phase"])
+
+
+def took_part(client, meeting: Meeting, name: str = "Ann"):
+    """The client is the phone of someone who joined the meeting."""
+    participant = Participant.objects.create(meeting=meeting, name=name)
+    session = client.session
+    session[SESSION_KEY] = {str(meeting.pk): participant.token}
+    session.save()
+    return client
 
 
 def test_documentation_pdf_downloads_for_a_coordinator_before_closing(
@@ -151,10 +160,12 @@ def test_action_plan_waits_for_closing_and_says_so(client, seed_meeting, name, h
     assert f"?next={quote(url)}" in response.content.decode()
 
 
-def test_documentation_pdf_downloads_for_anyone_once_the_meeting_is_closed(client, seed_meeting):
+def test_documentation_pdf_downloads_for_those_who_took_part_once_closed(client, seed_meeting):
     close(seed_meeting)
 
-    response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+    response = took_part(client, seed_meeting).get(
+        reverse("documentation_pdf", args=[seed_meeting.pk])
+    )
 
     assert response.content.startswith(b"%PDF")
     assert "Lärandeträff 4" in first_page_text(response.content)
@@ -181,7 +192,9 @@ def test_documentation_pdf_refuses_a_post(client, seed_meeting, coordinator):
 def test_action_plan_csv_downloads_once_closed_with_a_bom(client, seed_meeting):
     close(seed_meeting)
 
-    response = client.get(reverse("action_plan_csv", args=[seed_meeting.pk]))
+    response = took_part(client, seed_meeting).get(
+        reverse("action_plan_csv", args=[seed_meeting.pk])
+    )
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith("\ufeffVem,Vad,Nivå,När,Vem är med?".encode())
@@ -190,7 +203,9 @@ def test_action_plan_csv_downloads_once_closed_with_a_bom(client, seed_meeting):
 def test_action_plan_for_excel_downloads_once_closed_split_by_semicolons(client, seed_meeting):
     close(seed_meeting)
 
-    response = client.get(reverse("action_plan_excel_csv", args=[seed_meeting.pk]))
+    response = took_part(client, seed_meeting).get(
+        reverse("action_plan_excel_csv", args=[seed_meeting.pk])
+    )
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == (
@@ -222,7 +237,9 @@ def test_meeting_page_offers_every_download_to_a_coordinator(client, seed_meetin
 def test_meeting_page_offers_the_action_plan_for_excel_and_comma_separated(client, seed_meeting):
     close(seed_meeting)
 
-    response = client.get(reverse("meeting_detail", args=[seed_meeting.pk]))
+    response = took_part(client, seed_meeting).get(
+        reverse("meeting_detail", args=[seed_meeting.pk])
+    )
 
     page = response.content.decode()
     excel = reverse("action_plan_excel_csv", args=[seed_meeting.pk])
@@ -233,6 +250,7 @@ def test_meeting_page_offers_the_action_plan_for_excel_and_comma_separated(clien
 
 def test_meeting_page_offers_participants_the_documentation_only_once_closed(client, seed_meeting):
     pdf_url = reverse("documentation_pdf", args=[seed_meeting.pk])
+    took_part(client, seed_meeting)
 
     running = client.get(reverse("meeting_detail", args=[seed_meeting.pk])).content.decode()
     close(seed_meeting)
@@ -296,3 +314,72 @@ async def test_documentation_pdf_renders_while_the_meetings_sockets_stay_live(
     response = await response_task
     await socket.disconnect()
     assert response["body"] == b"%PDF-1.7 made while the socket was served"
+
+
+@pytest.mark.parametrize(
+    ("visitor", "published", "allowed"),
+    [
+        ("took part", False, True),
+        ("took part", True, True),
+        ("took part in another meeting", False, False),
+        ("took part in another meeting", True, True),
+        ("anonymous", False, False),
+        ("anonymous", True, True),
+        ("logged in, no rights", False, False),
+    ],
+)
+def test_who_downloads_a_closed_meetings_documents(
+    client, seed_meeting, stranger, visitor, published, allowed
+):
+    close(seed_meeting)
+    Meeting.objects.filter(pk=seed_meeting.pk).update(documents_public=published)
+    if visitor == "took part":
+        took_part(client, seed_meeting)
+    elif visitor == "took part in another meeting":
+        took_part(client, Meeting.objects.create(title="Elsewhere"))
+    elif visitor == "logged in, no rights":
+        client.force_login(stranger)
+
+    pdf_response = client.get(reverse("documentation_pdf", args=[seed_meeting.pk]))
+    csv_response = client.get(reverse("action_plan_csv", args=[seed_meeting.pk]))
+
+    assert pdf_response.content.startswith(b"%PDF") is allowed
+    assert (csv_response.status_code == 200) is allowed
+    if not allowed:
+        assert pdf_response.status_code == 403
+        assert "för dem som var med" in pdf_response.content.decode()
+
+
+def test_a_facilitator_publishes_the_documents_from_the_meeting_page(client, seed_meeting):
+    user = User.objects.create_user("lead", password="pw")
+    Facilitator.objects.create(meeting=seed_meeting, name="Lead", user=user)
+    client.force_login(user)
+
+    client.post(reverse("publish", args=[seed_meeting.pk]), {"public": "on"})
+    seed_meeting.refresh_from_db()
+    published = seed_meeting.documents_public
+    client.post(reverse("publish", args=[seed_meeting.pk]), {})
+    seed_meeting.refresh_from_db()
+
+    assert published is True and seed_meeting.documents_public is False
+
+
+def test_closing_renders_the_documentation_into_the_cache_ahead(
+    seed_meeting, django_capture_on_commit_callbacks, monkeypatch
+):
+    futures = []
+    monkeypatch.setattr(
+        pdf,
+        "render_in_background",
+        lambda pk: futures.append(pdf._ahead.submit(pdf._render_ahead, pk)),
+    )
+    seed_meeting.phase = Meeting.Phase.CLOSING
+    seed_meeting.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        facilitation.set_phase(meeting=seed_meeting, phase=Meeting.Phase.CLOSED)
+    futures[0].result(timeout=60)
+
+    seed_meeting.refresh_from_db()
+    cached = pdf._cache_dir() / f"{pdf.cache_key(seed_meeting)}.pdf"
+    assert cached.is_file() and cached.read_bytes().startswith(b"%PDF")

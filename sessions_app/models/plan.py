@@ -11,6 +11,23 @@ from .meetings import Meeting, Participant
 from .topics import Topic
 
 
+class InitiativeQuerySet(models.QuerySet):
+    def open_before(self, meeting: Meeting) -> InitiativeQuerySet:
+        """The still open initiatives of the series' earlier meetings: the look-back's."""
+        if meeting.series_id is None or meeting.number is None:
+            return self.none()
+        return (
+            self.filter(
+                meeting__series_id=meeting.series_id,
+                meeting__number__lt=meeting.number,
+                status=Initiative.Status.OPEN,
+            )
+            .select_related("meeting")
+            .prefetch_related("members")
+            .order_by("meeting__number", "position", "pk")
+        )
+
+
 class Initiative(models.Model):
     """A row of the action plan: who does what, at which level, and when."""
 
@@ -46,7 +63,18 @@ class Initiative(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
+    # Who raised it from a phone, kept for limits and removal; "who" says whose it is.
+    raised_by = models.ForeignKey(
+        Participant,
+        verbose_name=_("raised by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="raised_initiatives",
+    )
     position = models.PositiveIntegerField(default=0)
+
+    objects = InitiativeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("initiative")

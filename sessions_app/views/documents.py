@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import exports, pdf
+from ..identity import participant_for
 from ..models import Meeting
 from ..permissions import may_download
 
@@ -32,8 +33,13 @@ def _meeting(pk: int) -> Meeting:
     return get_object_or_404(Meeting.objects.select_related("series"), pk=pk)
 
 
+def _may_download(request: HttpRequest, meeting: Meeting) -> bool:
+    participant = participant_for(request.session, meeting)
+    return may_download(request.user, meeting, participant=participant)
+
+
 def _not_yet(request: HttpRequest, meeting: Meeting, document: Promise) -> HttpResponse:
-    """Say, in the meeting's language, that this document comes once the meeting is closed.
+    """Say, in the meeting's language, when this document comes, or whose it is.
 
     403, since the document exists but is not this visitor's yet; a visitor who is not
     logged in may be one of the meeting's facilitators, so the page offers a login that
@@ -61,7 +67,7 @@ def _attachment(data: bytes, content_type: str, filename: str) -> HttpResponse:
 @require_GET
 def documentation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
-    if not may_download(request.user, meeting):
+    if not _may_download(request, meeting):
         return _not_yet(request, meeting, DOCUMENTATION)
     return _attachment(
         pdf.proceedings_pdf(meeting),
@@ -74,7 +80,7 @@ def _action_plan(
     request: HttpRequest, pk: int, *, delimiter: str, suffix: str, document: Promise
 ) -> HttpResponse:
     meeting = _meeting(pk)
-    if not may_download(request.user, meeting):
+    if not _may_download(request, meeting):
         return _not_yet(request, meeting, document)
     return _attachment(
         exports.action_plan_csv(meeting, delimiter=delimiter),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 
 from ..board import build_board
+from ..identity import participant_for
 from ..models import Meeting, Topic
 from ..permissions import can_facilitate, may_download
 
@@ -29,7 +30,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "meeting": meeting,
                 "board": build_board(meeting),
                 "facilitators": meeting.facilitators.all(),
-                "may_download": may_download(request.user, meeting),
+                "may_download": may_download(
+                    request.user, meeting, participant=participant_for(request.session, meeting)
+                ),
                 "may_facilitate": can_facilitate(request.user, meeting),
             },
         )

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import fragments, realtime, reporting, services, vernissage
+from .. import action_plan, fragments, realtime, reporting, services, vernissage
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Participant, Topic
@@ -93,6 +93,7 @@ def me_context(participant: Participant, **extra) -> dict:
         "interests": services.interests_of(participant),
         "pens": reporting.pens_of(participant),
         "dots": vernissage.dots_of(participant),
+        "joined": action_plan.joined_by(participant),
         **extra,
     }
 
@@ -108,6 +109,12 @@ def phone(request: HttpRequest, participant: Participant) -> HttpResponse:
 def _phone_page(request: HttpRequest, participant: Participant, **extra) -> HttpResponse:
     meeting = participant.meeting
     context = fragments.context_for(meeting, fragments.SHARED) | mine_context(participant, **extra)
+    # "Adopt this" on a report: the initiative form starts from the report's topic.
+    adopt = request.GET.get("adopt", "")
+    if adopt.isascii() and adopt.isdigit() and len(adopt) < 12:
+        context["adopt_topic"] = next(
+            (card.topic for card in context["board"].placed if card.topic.pk == int(adopt)), None
+        )
     context["socket_path"] = realtime.socket_path(meeting.pk)
     status = 422 if extra.get("error") else 200
     return render(request, "sessions_app/phone.html", context, status=status)

@@ -14,6 +14,13 @@
     const id = me.dataset.me;
     const pens = listOf(me, "pens");
     const dots = listOf(me, "dots");
+    const joined = listOf(me, "joined");
+    document.querySelectorAll(".initiative[data-initiative]").forEach(function (row) {
+      const isJoined = joined.has(row.dataset.initiative);
+      row.classList.toggle("is-joined", isJoined);
+      const toggle = row.querySelector(".join-toggle");
+      if (toggle) toggle.setAttribute("aria-pressed", isJoined ? "true" : "false");
+    });
     document.querySelectorAll(".now-topic[data-topic], .report-card[data-topic]").forEach(function (el) {
       const people = (el.dataset.people || "").split(" ");
       const mine = people.indexOf(id) >= 0;
@@ -55,6 +62,20 @@
     markMine();
     followTheClock();
   }
+
+  // A form saved without error starts empty again; a refused one keeps what was typed.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const form = event.detail.elt;
+    const xhr = event.detail.xhr;
+    if (!form || !form.matches || !form.matches("form[data-reset-on-success]")) return;
+    if (!xhr || xhr.status < 200 || xhr.status >= 300) return;
+    form.querySelectorAll("textarea, input:not([type=hidden]):not([data-keep-on-reset])").forEach(
+      function (field) {
+        if (field.type === "checkbox") field.checked = false;
+        else field.value = "";
+      }
+    );
+  });
 
   document.addEventListener("DOMContentLoaded", refresh);
   document.addEventListener("live:updated", refresh);
