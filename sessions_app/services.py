@@ -97,8 +97,7 @@ def join_meeting(*, meeting: Meeting, name: str, organization: str = "") -> Part
 @transaction.atomic
 def create_draft(*, participant: Participant, title: str, description: str = "") -> Topic:
     """Start a topic as the participant's private draft, while topics are being proposed."""
-    meeting = participant.meeting
-    _require_open(meeting)
+    meeting = _lock_open_meeting(participant)
     if meeting.phase not in PROPOSING_PHASES:
         raise ParticipationError(
             _("Topics are proposed at the opening and while the agenda is made.")
@@ -187,12 +186,11 @@ def withdraw_own_topic(*, participant: Participant, topic_id: int) -> Topic:
 @transaction.atomic
 def toggle_interest(*, participant: Participant, topic_id: int) -> bool:
     """Mark or unmark a topic one wants to join; returns whether it is now marked."""
-    _require_open(participant.meeting)
+    # The meeting's lock serves taps one after the other: two at once cannot both add.
+    _lock_open_meeting(participant)
     topic = Topic.objects.on_wall().filter(meeting_id=participant.meeting_id, pk=topic_id).first()
     if topic is None:
         raise ParticipationError(_("That topic is not on the agenda."))
-    # One participant's taps are served one after the other: two at once cannot both add.
-    Participant.objects.select_for_update().filter(pk=participant.pk).first()
     deleted, _counts = Interest.objects.filter(topic=topic, participant=participant).delete()
     if not deleted:
         Interest.objects.create(topic=topic, participant=participant)

@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.utils import translation
 
-from sessions_app import agenda, reporting, services, vernissage
+from sessions_app import action_plan, agenda, reporting, services, vernissage
 from sessions_app.errors import DomainError
-from sessions_app.models import Meeting, Participant, Report, ReportPhoto
+from sessions_app.models import Initiative, Meeting, Participant, Report, ReportPhoto
 
 from .factories import cell_of, make_meeting, make_topic, wall
 from .images import phone_photo
@@ -175,3 +175,25 @@ def test_two_uploads_racing_for_the_last_photo_place_exactly_one():
 
     assert sorted(outcomes)[0] == "done" and "at most 12 photos" in sorted(outcomes)[1]
     assert ReportPhoto.objects.filter(report__topic=topic).count() == 12
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_participants_joining_one_initiative_at_once_are_fifty_members():
+    meeting = make_meeting()
+    meeting.phase = Meeting.Phase.ACTION_PLAN
+    meeting.save()
+    people = [Participant.objects.create(meeting=meeting, name=f"P{n}") for n in range(50)]
+    initiative = Initiative.objects.create(meeting=meeting, who="Ann", what="Hub", levels="U")
+
+    outcomes = run_together(
+        *[
+            lambda p=person: action_plan.join_initiative(participant=p, initiative_id=initiative.pk)
+            for person in people
+        ]
+    )
+
+    assert outcomes == ["done"] * 50
+    names = list(initiative.members.values_list("name", flat=True))
+    assert len(names) == 50 and set(names) == {f"P{n}" for n in range(50)}
+    assert sorted(initiative.members.values_list("position", flat=True)) == list(range(50))
