@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from . import announce
+from . import announce, text
 from .errors import DomainError
 from .models import Initiative, InitiativeMember, Meeting, Participant, Topic
 
@@ -36,15 +36,6 @@ def _locked_planning(meeting_id: int) -> Meeting:
     if meeting.phase not in PLAN_PHASES:
         raise PlanError(_("Initiatives are raised in the action plan and the closing."))
     return meeting
-
-
-def _one_line(text: str, limit: int, *, required: str = "") -> str:
-    text = " ".join(text.split())
-    if required and not text:
-        raise PlanError(required)
-    if len(text) > limit:
-        raise PlanError(_("That is longer than %(max)s characters.") % {"max": limit})
-    return text
 
 
 def _levels(levels: list[str]) -> str:
@@ -70,10 +61,10 @@ def _next_position(queryset) -> int:
 
 def _cleaned(*, who: str, what: str, levels: list[str], when: str) -> dict:
     return {
-        "who": _one_line(who, WHO_MAX, required=_("Say who takes the initiative.")),
-        "what": _one_line(what, WHAT_MAX, required=_("Say what the initiative is.")),
+        "who": text.one_line(who, limit=WHO_MAX, required=_("Say who takes the initiative.")),
+        "what": text.one_line(what, limit=WHAT_MAX, required=_("Say what the initiative is.")),
         "levels": _levels(levels),
-        "when": _one_line(when, WHEN_MAX),
+        "when": text.one_line(when, limit=WHEN_MAX),
     }
 
 
@@ -146,7 +137,7 @@ def joined_by(participant: Participant) -> list[int]:
 @transaction.atomic
 def add_member(*, meeting: Meeting, initiative_id: int, name: str) -> InitiativeMember:
     """Write someone into an initiative by name, such as a person not on a phone."""
-    name = _one_line(name, MEMBER_MAX, required=_("Give the name of who joins."))
+    name = text.one_line(name, limit=MEMBER_MAX, required=_("Give the name of who joins."))
     meeting = _locked_planning(meeting.pk)
     initiative = _initiative(meeting, initiative_id)
     member = InitiativeMember.objects.create(

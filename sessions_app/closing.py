@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from . import announce
+from . import announce, text
 from .errors import DomainError
 from .models import Meeting, Participant, Reflection
 
@@ -33,34 +33,28 @@ def _locked_closing(meeting_id: int) -> Meeting:
 
 
 @transaction.atomic
-def write_summary(*, meeting: Meeting, text: str) -> Meeting:
+def write_summary(*, meeting: Meeting, typed: str) -> Meeting:
     """Save the facilitators' summary of the day, written during the closing."""
-    text = text.replace("\r\n", "\n").strip()
-    if len(text) > SUMMARY_MAX:
-        raise ClosingError(_("The summary is at most %(max)s characters.") % {"max": SUMMARY_MAX})
+    summary = text.paragraphs(typed, limit=SUMMARY_MAX)
     meeting = _locked_closing(meeting.pk)
-    meeting.summary = text
+    meeting.summary = summary
     meeting.save(update_fields=["summary", "updated_at"])
     announce.closing_changed(meeting)
     return meeting
 
 
 @transaction.atomic
-def leave_reflection(*, participant: Participant, text: str, anonymous: bool) -> Reflection:
+def leave_reflection(*, participant: Participant, typed: str, anonymous: bool) -> Reflection:
     """Add a reflection to the closing circle, with or without the writer's name."""
-    text = text.replace("\r\n", "\n").strip()
-    if not text:
-        raise ClosingError(_("Write your reflection first."))
-    if len(text) > REFLECTION_MAX:
-        raise ClosingError(
-            _("A reflection is at most %(max)s characters.") % {"max": REFLECTION_MAX}
-        )
+    said = text.paragraphs(
+        typed, limit=REFLECTION_MAX, required=_("Write your reflection first.")
+    )
     meeting = _locked_closing(participant.meeting_id)
     last = meeting.reflections.aggregate(last=Max("position"))["last"]
     reflection = Reflection.objects.create(
         meeting=meeting,
         participant=participant,
-        text=text,
+        text=said,
         anonymous=anonymous,
         position=0 if last is None else last + 1,
     )

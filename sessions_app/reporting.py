@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from . import announce, photos
+from . import announce, photos, text
 from .errors import DomainError
 from .models import Meeting, Participant, Pen, Report, ReportPhoto, Sign, Topic
 from .permissions import User, may_write_report
@@ -99,33 +99,21 @@ def field_text(report: Report, field: str) -> str:
     return "\n".join(value) if field in LIST_FIELDS else value
 
 
-def _clean(field: str, text: str) -> str | list[str]:
+def _clean(field: str, typed: str) -> str | list[str]:
     if field in TEXT_FIELDS:
-        text = text.replace("\r\n", "\n").strip()
-        if len(text) > TEXT_FIELDS[field]:
-            raise ReportError(
-                _("This is at most %(max)s characters.") % {"max": TEXT_FIELDS[field]}
-            )
-        return text
+        return text.paragraphs(typed, limit=TEXT_FIELDS[field])
     most, longest = LIST_FIELDS[field]
-    items = [" ".join(line.split()) for line in text.splitlines()]
-    items = [item for item in items if item]
-    if len(items) > most or any(len(item) > longest for item in items):
-        raise ReportError(
-            _("This is at most %(count)s lines of %(max)s characters.")
-            % {"count": most, "max": longest}
-        )
-    return items
+    return text.items(typed, most=most, longest=longest)
 
 
 @transaction.atomic
 def save_field(
-    *, meeting: Meeting, topic_id: int, writer: Writer, field: str, text: str, version: int
+    *, meeting: Meeting, topic_id: int, writer: Writer, field: str, typed: str, version: int
 ) -> Report:
     """Save one field of a topic's report, if no one saved it since `version`."""
     if field not in FIELDS:
         raise ReportError(_("A report has no such field."))
-    value = _clean(field, text)
+    value = _clean(field, typed)
     report = _locked_report(meeting, topic_id, writer)
     current = report.versions.get(field, 0)
     if version != current:
@@ -141,9 +129,7 @@ def add_photo(
     *, meeting: Meeting, topic_id: int, writer: Writer, upload: UploadedFile, caption: str = ""
 ) -> ReportPhoto:
     """Add a photo of the paper sheet to a topic's report, through the one photo pipeline."""
-    caption = " ".join(caption.split())
-    if len(caption) > CAPTION_MAX:
-        raise ReportError(_("A caption is at most %(max)s characters.") % {"max": CAPTION_MAX})
+    caption = text.one_line(caption, limit=CAPTION_MAX)
     # Refuse early, and clean the photo (the slow part) before any transaction begins:
     # on SQLite a transaction holds the database's write lock from its start.
     _require_writing(meeting)
@@ -169,12 +155,10 @@ def _locked_photo(meeting: Meeting, topic_id: int, writer: Writer, photo_id: int
 
 @transaction.atomic
 def save_caption(
-    *, meeting: Meeting, topic_id: int, writer: Writer, photo_id: int, text: str, version: int
+    *, meeting: Meeting, topic_id: int, writer: Writer, photo_id: int, typed: str, version: int
 ) -> ReportPhoto:
     """Change a photo's caption, if no one changed it since `version`."""
-    caption = " ".join(text.split())
-    if len(caption) > CAPTION_MAX:
-        raise ReportError(_("A caption is at most %(max)s characters.") % {"max": CAPTION_MAX})
+    caption = text.one_line(typed, limit=CAPTION_MAX)
     photo = _locked_photo(meeting, topic_id, writer, photo_id)
     if version != photo.caption_version:
         raise ReportConflict(f"caption-{photo.pk}", photo.caption, photo.caption_version)

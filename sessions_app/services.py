@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import agenda, announce
+from . import agenda, announce, text
 from .errors import ParticipationError
 from .models import Interest, Meeting, Participant, Topic
 
@@ -22,21 +22,11 @@ PROPOSING_PHASES = (Meeting.Phase.OPENING, Meeting.Phase.AGENDA)
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(title.split())
-    if not title:
-        raise ParticipationError(_("Give the topic a title."))
-    if len(title) > TITLE_MAX:
-        raise ParticipationError(_("A title is at most %(max)s characters.") % {"max": TITLE_MAX})
-    return title
+    return text.one_line(title, limit=TITLE_MAX, required=_("Give the topic a title."))
 
 
 def _clean_description(description: str) -> str:
-    description = description.strip()
-    if len(description) > DESCRIPTION_MAX:
-        raise ParticipationError(
-            _("A description is at most %(max)s characters.") % {"max": DESCRIPTION_MAX}
-        )
-    return description
+    return text.paragraphs(description, limit=DESCRIPTION_MAX)
 
 
 def _require_open(meeting: Meeting) -> None:
@@ -84,11 +74,8 @@ def _locked_topic(participant: Participant, topic_id: int, *, action: str) -> To
 def join_meeting(*, meeting: Meeting, name: str, organization: str = "") -> Participant:
     """Add someone to the meeting by name and organisation; no account needed."""
     _require_open(meeting)
-    name, organization = " ".join(name.split()), " ".join(organization.split())
-    if not name:
-        raise ParticipationError(_("Tell us your name."))
-    if len(name) > NAME_MAX or len(organization) > ORGANIZATION_MAX:
-        raise ParticipationError(_("That is longer than we can keep; please shorten it."))
+    name = text.one_line(name, limit=NAME_MAX, required=_("Tell us your name."))
+    organization = text.one_line(organization, limit=ORGANIZATION_MAX)
     participant = Participant.objects.create(meeting=meeting, name=name, organization=organization)
     announce.moderation_changed(meeting)
     return participant

@@ -6,6 +6,7 @@ import pytest
 
 from sessions_app import action_plan, fragments, realtime
 from sessions_app.action_plan import PlanError
+from sessions_app.errors import DomainError
 from sessions_app.models import Initiative, InitiativeMember, Meeting, Participant, Series
 
 from .factories import make_meeting, make_topic
@@ -67,13 +68,13 @@ def test_adopting_a_report_names_its_topic(planning, ann):
         ({"who": ""}, "who takes the initiative"),
         ({"levels": []}, "one or more levels"),
         ({"levels": ["X"]}, "one or more levels"),
-        ({"what": "x" * 1001}, "longer than 1000"),
-        ({"when": "x" * 201}, "longer than 200"),
+        ({"what": "x" * 1001}, "at most 1000 characters"),
+        ({"when": "x" * 201}, "at most 200 characters"),
         ({"topic_id": 999_999}, "not on this meeting's agenda"),
     ],
 )
 def test_a_bad_initiative_is_refused_and_nothing_is_saved(planning, ann, overrides, message):
-    with pytest.raises(PlanError, match=message):
+    with pytest.raises(DomainError, match=message):
         raise_one(ann, **overrides)
 
     assert not Initiative.objects.exists()

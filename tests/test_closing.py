@@ -50,7 +50,7 @@ def pdf_text(meeting) -> str:
 
 
 def test_a_reflection_with_a_name_shows_it(circle, ann):
-    closing.leave_reflection(participant=ann, text="A good day.", anonymous=False)
+    closing.leave_reflection(participant=ann, typed="A good day.", anonymous=False)
 
     html = fragments.render(circle, ["closing"])
 
@@ -61,7 +61,7 @@ def test_an_anonymous_reflection_never_shows_its_author(
     client, circle, ann, sent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        closing.leave_reflection(participant=ann, text="Brave words.", anonymous=True)
+        closing.leave_reflection(participant=ann, typed="Brave words.", anonymous=True)
     session = client.session
     session[SESSION_KEY] = {str(circle.pk): ann.token}
     session.save()
@@ -83,8 +83,8 @@ def test_an_anonymous_reflection_never_shows_its_author(
 
 
 def test_a_hidden_reflection_leaves_the_projector_and_the_pdf_but_not_the_export(circle, ann):
-    kept = closing.leave_reflection(participant=ann, text="Keep this.", anonymous=False)
-    hidden = closing.leave_reflection(participant=ann, text="Hide this.", anonymous=False)
+    kept = closing.leave_reflection(participant=ann, typed="Keep this.", anonymous=False)
+    hidden = closing.leave_reflection(participant=ann, typed="Hide this.", anonymous=False)
 
     closing.set_visible(meeting=circle, reflection_id=hidden.pk, visible=False)
 
@@ -104,8 +104,8 @@ def test_a_hidden_reflection_leaves_the_projector_and_the_pdf_but_not_the_export
     ("text", "message"), [("   ", "Write your reflection"), ("x" * 2001, "at most 2000")]
 )
 def test_an_empty_or_overlong_reflection_is_refused(circle, ann, text, message):
-    with pytest.raises(ClosingError, match=message):
-        closing.leave_reflection(participant=ann, text=text, anonymous=False)
+    with pytest.raises(DomainError, match=message):
+        closing.leave_reflection(participant=ann, typed=text, anonymous=False)
 
     assert not Reflection.objects.exists()
 
@@ -115,7 +115,7 @@ def test_reflections_wait_for_the_closing(circle, ann):
     circle.save()
 
     with pytest.raises(ClosingError, match="has not begun"):
-        closing.leave_reflection(participant=ann, text="Early", anonymous=False)
+        closing.leave_reflection(participant=ann, typed="Early", anonymous=False)
 
     assert not Reflection.objects.exists()
 
@@ -124,7 +124,7 @@ def test_the_summary_is_written_in_the_closing_and_reaches_every_page(
     circle, sent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        closing.write_summary(meeting=circle, text="We mapped the freight flows.")
+        closing.write_summary(meeting=circle, typed="We mapped the freight flows.")
 
     circle.refresh_from_db()
     assert circle.summary == "We mapped the freight flows."
@@ -144,7 +144,7 @@ def writes(meeting, participant, topic, placed, initiative, reflection):
             topic_id=placed.pk,
             writer=reporting.Writer(participant=participant),
             field="summary",
-            text="Changed",
+            typed="Changed",
             version=1,
         ),
         "dot": lambda: vernissage.give_dot(participant=participant, topic_id=placed.pk),
@@ -155,12 +155,12 @@ def writes(meeting, participant, topic, placed, initiative, reflection):
             participant=participant, initiative_id=initiative.pk
         ),
         "reflection": lambda: closing.leave_reflection(
-            participant=participant, text="Late", anonymous=False
+            participant=participant, typed="Late", anonymous=False
         ),
         "hide": lambda: closing.set_visible(
             meeting=meeting, reflection_id=reflection.pk, visible=False
         ),
-        "summary": lambda: closing.write_summary(meeting=meeting, text="Changed"),
+        "summary": lambda: closing.write_summary(meeting=meeting, typed="Changed"),
     }
 
 
@@ -180,7 +180,7 @@ def test_a_closed_meeting_refuses_every_write_and_reopening_allows_them(circle, 
         assert row_counts() == before, name
 
     facilitation.set_phase(meeting=circle, phase=Meeting.Phase.CLOSING)
-    closing.leave_reflection(participant=ann, text="Reopened", anonymous=False)
+    closing.leave_reflection(participant=ann, typed="Reopened", anonymous=False)
     action_plan.join_initiative(participant=ann, initiative_id=initiative.pk)
     assert Reflection.objects.filter(text="Reopened").exists()
 

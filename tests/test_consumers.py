@@ -319,7 +319,7 @@ async def test_a_report_saved_reaches_the_other_sockets(meeting, phone_cookie):
             topic_id=topic.pk,
             writer=reporting.Writer(participant=ann),
             field="summary",
-            text="Trains and ports",
+            typed="Trains and ports",
             version=0,
         )
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from sessions_app import agenda, reporting
+from sessions_app.errors import DomainError
 from sessions_app.models import Facilitator, Meeting, Participant, Pen, Report, ReportPhoto, Sign
 from sessions_app.reporting import ReportConflict, ReportError, Writer
 
@@ -37,7 +38,7 @@ def topic(discussing, ann):
 
 def save(meeting, topic, writer, text="We talked about trains.", field="summary", version=0):
     return reporting.save_field(
-        meeting=meeting, topic_id=topic.pk, writer=writer, field=field, text=text, version=version
+        meeting=meeting, topic_id=topic.pk, writer=writer, field=field, typed=text, version=version
     )
 
 
@@ -236,7 +237,7 @@ def test_a_field_too_long_or_unknown_is_refused_and_nothing_changes(
 ):
     save(discussing, topic, Writer(participant=ann))
 
-    with pytest.raises(ReportError, match=message):
+    with pytest.raises(DomainError, match=message):
         save(discussing, topic, Writer(participant=ann), field=field, text=text, version=0)
 
     report = Report.objects.get(topic=topic)
@@ -333,7 +334,7 @@ def test_a_caption_keeps_its_version_like_a_field(discussing, topic, ann):
         topic_id=topic.pk,
         writer=writer,
         photo_id=photo.pk,
-        text="First",
+        typed="First",
         version=0,
     )
 
@@ -343,7 +344,7 @@ def test_a_caption_keeps_its_version_like_a_field(discussing, topic, ann):
             topic_id=topic.pk,
             writer=writer,
             photo_id=photo.pk,
-            text="Other",
+            typed="Other",
             version=0,
         )
 

@@ -47,7 +47,7 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
                 participant = services.join_meeting(
                     meeting=meeting, name=name, organization=organization
                 )
-            except ParticipationError as exc:
+            except DomainError as exc:
                 error = str(exc)
             else:
                 remember(request.session, participant)
@@ -146,7 +146,7 @@ def topic_create(request: HttpRequest, participant: Participant) -> HttpResponse
             title=title,
             description=request.POST.get("description", ""),
         )
-    except ParticipationError as exc:
+    except DomainError as exc:
         return _after_write(request, participant, error=str(exc), draft_title=title)
     return _after_write(request, participant)
 
@@ -208,7 +208,7 @@ def interest(request: HttpRequest, participant: Participant, topic_id: int) -> H
     error = ""
     try:
         services.toggle_interest(participant=participant, topic_id=topic_id)
-    except ParticipationError as exc:
+    except DomainError as exc:
         error = str(exc)
     return _me(request, participant, error)
 

@@ -84,7 +84,7 @@ def reflection_create(request: HttpRequest, participant: Participant) -> HttpRes
     try:
         closing.leave_reflection(
             participant=participant,
-            text=request.POST.get("text", ""),
+            typed=request.POST.get("text", ""),
             anonymous=request.POST.get("anonymous") == "on",
         )
     except DomainError as error:
@@ -177,7 +177,7 @@ def summary(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """Save the closing summary, written on the projector during the closing."""
     error = ""
     try:
-        meeting = closing.write_summary(meeting=meeting, text=request.POST.get("summary", ""))
+        meeting = closing.write_summary(meeting=meeting, typed=request.POST.get("summary", ""))
     except DomainError as exc:
         error = str(exc)
     if not request.htmx and not error:

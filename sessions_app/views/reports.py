@@ -152,7 +152,7 @@ def _form(request: HttpRequest, meeting: Meeting, topic_id: int, writer: Writer,
                 topic_id=topic.pk,
                 writer=writer,
                 field=name,
-                text=text,
+                typed=text,
                 version=_version(request.POST.get(f"{name}-version")),
             )
         except ReportConflict as conflict:
@@ -182,7 +182,7 @@ def _save_field(request: HttpRequest, meeting: Meeting, topic_id: int, writer: W
             topic_id=topic_id,
             writer=writer,
             field=request.POST.get("field", ""),
-            text=request.POST.get("text", ""),
+            typed=request.POST.get("text", ""),
             version=_version(request.POST.get("version")),
         )
     except ReportConflict as conflict:
@@ -205,7 +205,7 @@ def _save_caption(
             topic_id=topic_id,
             writer=writer,
             photo_id=photo_id,
-            text=request.POST.get("text", ""),
+            typed=request.POST.get("text", ""),
             version=_version(request.POST.get("version")),
         )
     except ReportConflict as conflict:
