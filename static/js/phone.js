@@ -1,6 +1,7 @@
 // The phone's own topics (#mine) are swapped anew after every write, nudge and
 // reconnect. What is being typed must survive that: the propose form lives outside
-// #mine, and an open Edit form inside it is kept in place by hx-preserve.
+// #mine, and an open Edit form inside it is kept in place by hx-preserve. What the phone's
+// own actions did is said in its status region (#phone-status).
 (function () {
   "use strict";
 
@@ -37,12 +38,48 @@
     });
   });
 
-  // A saved proposal empties the field; a refused one keeps the text to correct.
+  // Said politely to a screen reader: what the phone's own action did.
+  function tell(message) {
+    const status = document.getElementById("phone-status");
+    if (!status || !message) return;
+    // Emptied first, so that the same words twice in a row are said twice.
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = message; }, 100);
+  }
+
+  // Whether an "I want to join" button was on when it was pressed: the answer turns it over.
+  const wasJoining = new WeakMap();
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches(".interest-toggle")) {
+      wasJoining.set(event.detail.xhr, elt.getAttribute("aria-pressed") === "true");
+    }
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
-    const form = event.detail.elt;
-    if (form && form.matches && form.matches("form.propose") && ok(event.detail.xhr)) {
-      form.reset();
-      form.querySelector("textarea").value = "";
+    const elt = event.detail.elt;
+    if (!elt || !elt.matches) return;
+    const done = ok(event.detail.xhr);
+    // A saved proposal empties the field; a refused one keeps the text to correct, marked
+    // invalid and described by the message above the list.
+    if (elt.matches("form.propose")) {
+      const field = elt.querySelector("textarea");
+      if (done) {
+        elt.reset();
+        field.value = "";
+        field.removeAttribute("aria-invalid");
+        field.removeAttribute("aria-describedby");
+      } else {
+        field.setAttribute("aria-invalid", "true");
+        field.setAttribute("aria-describedby", "mine-error");
+      }
+    }
+    if (!done) return; // a refusal is shown, and said, as an alert
+    if (elt.matches(".interest-toggle")) {
+      const shell = document.querySelector(".phone-shell");
+      tell(wasJoining.get(event.detail.xhr) ? shell.dataset.textLeft : shell.dataset.textJoined);
+    } else if (elt.dataset.done) {
+      tell(elt.dataset.done);
     }
   });
 })();

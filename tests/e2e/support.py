@@ -162,3 +162,17 @@ def join_by_code(browser, server: Server, code: str, name: str, width: int = 390
     page.click("button[type=submit]")
     page.wait_for_selector(".connection.is-online", timeout=ARRIVES_MS)
     return page
+
+
+def confirm(page, *, answer: str = "yes") -> None:
+    """Answer the projector's in-page question (a swap, a withdrawal, a change of phase)."""
+    dialog = page.locator("#confirm")
+    dialog.wait_for(state="visible")
+    dialog.locator(f"button[value={answer}]").click()
+    dialog.wait_for(state="hidden")
+
+
+def set_phase(page, phase: str) -> None:
+    """On the projector: choose the phase, and confirm it."""
+    page.click(f"#phase-control button[value={phase}]")
+    confirm(page)

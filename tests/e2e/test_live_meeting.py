@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from .support import ARRIVES_MS, join_by_code, log_in, open_projector
+from .support import ARRIVES_MS, confirm, join_by_code, log_in, open_projector, set_phase
 
 pytestmark = pytest.mark.e2e
 
 RAISE = "form[action$='/raise/'] button"
+STAGE = "#stage .stage-body"
 CELL_OF = (
     "SELECT t.status, r.code, s.number FROM sessions_app_topic t "
     "JOIN sessions_app_room r ON r.id = t.room_id JOIN sessions_app_slot s ON s.id = t.slot_id"
@@ -34,15 +35,15 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
 
     meeting_id, code = server.demo_meeting()
     projector = open_projector(browser, server, meeting_id, width=1280, height=720)
-    projector.click("#phase-control button[value=agenda]")
-    expect(projector.locator("#stage")).to_have_attribute("data-phase", "agenda")
+    set_phase(projector, "agenda")
+    expect(projector.locator(STAGE)).to_have_attribute("data-phase", "agenda")
     # Anything the page holds survives only if nothing reloads it.
     projector.evaluate("window.notReloaded = true")
 
     first = join_by_code(browser, server, code, "Ada Phone")
     second = join_by_code(browser, server, code, "Bo Phone", width=360)
     for phone in (first, second):
-        expect(phone.locator("#stage")).to_have_attribute("data-phase", "agenda")
+        expect(phone.locator(STAGE)).to_have_attribute("data-phase", "agenda")
         phone.evaluate("window.notReloaded = true")
 
     # The pair step: Ada shares a draft with Bo, whose phone shows it at once; Bo co-signs.
@@ -91,34 +92,39 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
     first.locator(".my-topic", has_text=other).locator(RAISE).click()
     waiting = projector.locator("#tray .card", has_text=other)
     expect(waiting).to_be_visible(timeout=ARRIVES_MS)
-    waiting.focus()
+    waiting.locator(".card-select").focus()
     projector.keyboard.press("Enter")
-    expect(waiting).to_have_attribute("aria-pressed", "true")
-    projector.locator("#cell-B3 .card").focus()
+    expect(waiting.locator(".card-select")).to_have_attribute("aria-pressed", "true")
+    projector.locator("#cell-B3 .card-select").focus()
     projector.keyboard.press("Enter")
+    confirm(projector)  # B3 is taken: swap or cancel
     message = projector.locator("#board-message")
     # The seed meeting is Swedish, and so is what the board says.
     expect(message).to_contain_text("Ada Phone är redan initiativtagare till C3")
-    expect(message).to_have_class(re.compile(r"\bis-error\b"))
+    expect(message.locator(".board-note")).to_have_class(re.compile(r"\bis-error\b"))
     assert server.query(f"{CELL_OF} WHERE t.title = ?", other) == []
     # Escape cancels a selection; then Space on A1 swaps the topic into slot 1.
-    waiting.focus()
+    waiting.locator(".card-select").focus()
     projector.keyboard.press(" ")
     projector.keyboard.press("Escape")
-    expect(waiting).to_have_attribute("aria-pressed", "false")
-    waiting.focus()
+    expect(waiting.locator(".card-select")).to_have_attribute("aria-pressed", "false")
+    waiting.locator(".card-select").focus()
     projector.keyboard.press(" ")
-    projector.locator("#cell-A1 .card").focus()
+    projector.locator("#cell-A1 .card-select").focus()
     projector.keyboard.press(" ")
+    # The swap is asked first, Cancel in focus; the keyboard goes back to "Swap".
+    expect(projector.locator("#confirm button[value=no]")).to_be_focused()
+    projector.keyboard.press("Shift+Tab")
+    projector.keyboard.press("Enter")
     expect(second.locator("#cell-A1")).to_contain_text(other, timeout=ARRIVES_MS)
     assert server.query(f"{CELL_OF} WHERE t.title = ?", other) == [("placed", "A", 1)]
 
     # The facilitator moves the meeting on; both phones follow, and during discussions
     # the slot under way is highlighted by the clock (14.20 is in slot 2, 14.15-14.40).
     second.clock.set_fixed_time(dt.datetime(2024, 5, 7, 14, 20, tzinfo=dt.UTC))
-    projector.click("#phase-control button[value=discussions]")
+    set_phase(projector, "discussions")
     for phone in (first, second):
-        expect(phone.locator("#stage")).to_have_attribute(
+        expect(phone.locator(STAGE)).to_have_attribute(
             "data-phase", "discussions", timeout=ARRIVES_MS
         )
     expect(second.locator(".slot-row.is-now")).to_have_count(1)
@@ -200,7 +206,7 @@ def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server)
     # No reload, no tap: the phone reconnects, gets the state and its own topics again.
     online = re.compile(r"\bis-online\b")
     expect(phone.locator(".connection")).to_have_class(online, timeout=ARRIVES_MS * 2)
-    expect(phone.locator("#stage")).to_have_attribute("data-phase", "vernissage")
+    expect(phone.locator(STAGE)).to_have_attribute("data-phase", "vernissage")
     expect(phone.locator("#tray")).to_contain_text(title + " (ny)")
     expect(phone.locator("#mine")).to_contain_text(title + " (ny)")
     assert phone.evaluate("window.notReloaded") is True
@@ -232,7 +238,6 @@ def test_projector_toolbar_merges_unplaces_and_withdraws(browser, server):
 
     meeting_id = server.run_script(Path(__file__).with_name("make_toolbar_meeting.py"))
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # "Withdraw this topic?"
     log_in(page, server)
     page.goto(f"{server.url}/meetings/{meeting_id}/projector/")
     page.wait_for_selector(".connection.is-online")
@@ -259,6 +264,7 @@ def test_projector_toolbar_merges_unplaces_and_withdraws(browser, server):
     assert status("Freight") == "raised"
     page.locator("#tray .card", has_text="Gone").click()
     page.click("[data-board-command=withdraw]")
+    confirm(page)
     expect(page.locator("#tray")).not_to_contain_text("Gone")
     assert status("Gone") == "withdrawn"
     page.context.close()
