@@ -47,19 +47,20 @@
     window.setTimeout(function () { status.textContent = message; }, 100);
   }
 
-  // Whether an "I want to join" button was on when it was pressed: the answer turns it over.
-  const wasJoining = new WeakMap();
+  // What a request of this phone did, once its answer is in. Listened for on the element
+  // itself: the answer (or a broadcast) may have taken it off the page by then, and the
+  // events of an element off the page do not reach the document.
   document.addEventListener("htmx:beforeRequest", function (event) {
     const elt = event.detail.elt;
-    if (elt && elt.matches && elt.matches(".interest-toggle")) {
-      wasJoining.set(event.detail.xhr, elt.getAttribute("aria-pressed") === "true");
-    }
+    if (!elt || !elt.matches || !elt.closest(".phone-shell")) return;
+    // An "I want to join" button turns over: what it was says what it becomes.
+    const wasJoining = elt.getAttribute("aria-pressed") === "true";
+    elt.addEventListener("htmx:afterRequest", function (done) {
+      answered(elt, ok(done.detail.xhr), wasJoining);
+    }, { once: true });
   });
 
-  document.addEventListener("htmx:afterRequest", function (event) {
-    const elt = event.detail.elt;
-    if (!elt || !elt.matches) return;
-    const done = ok(event.detail.xhr);
+  function answered(elt, done, wasJoining) {
     // A saved proposal empties the field; a refused one keeps the text to correct, marked
     // invalid and described by the message above the list.
     if (elt.matches("form.propose")) {
@@ -77,9 +78,9 @@
     if (!done) return; // a refusal is shown, and said, as an alert
     if (elt.matches(".interest-toggle")) {
       const shell = document.querySelector(".phone-shell");
-      tell(wasJoining.get(event.detail.xhr) ? shell.dataset.textLeft : shell.dataset.textJoined);
+      tell(wasJoining ? shell.dataset.textLeft : shell.dataset.textJoined);
     } else if (elt.dataset.done) {
       tell(elt.dataset.done);
     }
-  });
+  }
 })();
