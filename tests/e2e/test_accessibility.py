@@ -7,6 +7,7 @@ checked in every phase of a meeting, so that a new phase is audited as soon as i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import Counter
@@ -41,10 +42,16 @@ def demo(server) -> tuple[int, str]:
     return server.demo_meeting()
 
 
+def _during_slot_2(context) -> None:
+    """Set the browser's clock inside the demo's slot 2, so that discussions mark it "now"."""
+    context.clock.set_fixed_time(dt.datetime(2024, 5, 7, 14, 20, tzinfo=dt.UTC))
+
+
 @pytest.fixture(scope="module")
 def facilitator(browser, server):
     """A logged-in facilitator's browser, at the projector's size."""
-    context = browser.new_context(**PROJECTOR)
+    context = browser.new_context(**PROJECTOR, timezone_id="UTC")
+    _during_slot_2(context)
     log_in(context.new_page(), server)
     yield context
     context.close()
@@ -64,6 +71,7 @@ def phone(browser, server, demo):
     """A participant's phone, 390 × 844, that has joined the demo meeting."""
     _set_phase(server, demo[0], Meeting.Phase.AGENDA)  # a closed meeting takes nobody in
     page = join_by_code(browser, server, demo[1], "Audit Phone")
+    _during_slot_2(page.context)
     yield page
     page.context.close()
 
@@ -111,9 +119,9 @@ def test_projector_has_no_serious_accessibility_findings(
     page = facilitator.new_page()
     page.goto(f"{server.url}/meetings/{meeting_id}/projector/")
     _settled(page)
-    assert (
-        page.locator("#stage [data-phase], #stage[data-phase]").get_attribute("data-phase") == phase
-    )
+    assert page.locator("#stage [data-phase]").get_attribute("data-phase") == phase
+    # During discussions the slot under way stands out and the others step back: checked.
+    assert page.locator(".slot-row.is-now").count() == (phase == Meeting.Phase.DISCUSSIONS)
     _audit(page, f"projector, {phase}", audit_report)
     page.close()
 
@@ -124,6 +132,7 @@ def test_phone_has_no_serious_accessibility_findings(server, phone, demo, phase,
     _set_phase(server, meeting_id, phase)
     phone.goto(f"{server.url}/m/{code}/")
     _settled(phone)
+    assert phone.locator(".slot-row.is-now").count() == (phase == Meeting.Phase.DISCUSSIONS)
     _audit(phone, f"phone, {phase}", audit_report)
 
 
