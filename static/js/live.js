@@ -87,6 +87,11 @@
     const active = document.activeElement;
     const target = event.detail.target;
     if (active && active.id && target && target.contains(active)) focusedId = active.id;
+    // The stage is a live region, sent again on every reconnect and setup change: swap it
+    // only when it says something new, so that a screen reader does not repeat it.
+    if (target && target.id === "stage" && event.detail.fragment.innerHTML === target.innerHTML) {
+      event.detail.shouldSwap = false;
+    }
   });
   function keepFocus() {
     if (!focusedId) return;
