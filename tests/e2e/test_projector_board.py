@@ -3,6 +3,7 @@ and how long titles are shown on the wall."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,46 @@ def test_projector_cuts_a_title_only_at_the_floor_and_shows_it_whole_on_request(
     # "more" opens the dialog and selects nothing.
     expect(card.locator(".card-select")).to_have_attribute("aria-pressed", "false")
     page.context.close()
+
+
+def _rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(v) for v in re.findall(r"[\d.]+", css)[:3])
+
+
+def _contrast(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two CSS rgb() colours."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(_rgb(first)), luminance(_rgb(second))), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+FOCUS_STYLE = """el => {
+  const style = getComputedStyle(el);
+  return {ring: style.outlineColor, width: parseFloat(style.outlineWidth),
+          line: style.outlineStyle, border: style.borderTopColor};
+}"""
+
+
+def test_the_focus_ring_stands_out_and_differs_from_the_selection(board):
+    page_background = board.evaluate("getComputedStyle(document.body).backgroundColor")
+    card = board.locator("#cell-A1 .card")
+    card.locator(".card-select").focus()
+    board.keyboard.press("Enter")  # focused and selected at once
+    focused = card.evaluate(FOCUS_STYLE)
+    card_background = card.evaluate("el => getComputedStyle(el).backgroundColor")
+
+    assert focused["line"] != "none" and focused["width"] >= 2
+    assert _contrast(focused["ring"], page_background) >= 3
+    assert _contrast(focused["ring"], card_background) >= 3
+    # Selected is shown by the card's own border, in another colour than the ring.
+    assert _contrast(focused["border"], card_background) >= 3
+    assert _rgb(focused["border"]) != _rgb(focused["ring"])
+
+    step = board.locator("#phase-control button[value=discussions]")
+    step.focus()
+    bar = board.locator(".projector-bar").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert _contrast(step.evaluate(FOCUS_STYLE)["ring"], bar) >= 3
