@@ -192,8 +192,11 @@ def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server)
     phone.evaluate("window.notReloaded = true")
 
     # The server goes away; meanwhile the meeting moves on and the topic is renamed.
+    expect(phone.locator("#phone-status")).to_have_text(re.compile("^Lyft"))  # its own action
     server.stop()
     expect(phone.locator(".connection")).not_to_have_class(re.compile(r"\bis-online\b"))
+    # Said to a screen reader too, politely, and again when it is back.
+    expect(phone.locator("#phone-status")).to_have_text("Anslutningen bröts. Ansluter igen…")
     with sqlite3.connect(server.database) as connection:
         connection.execute(
             "UPDATE sessions_app_meeting SET phase = 'vernissage' WHERE id = ?", (meeting_id,)
@@ -206,6 +209,7 @@ def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server)
     # No reload, no tap: the phone reconnects, gets the state and its own topics again.
     online = re.compile(r"\bis-online\b")
     expect(phone.locator(".connection")).to_have_class(online, timeout=ARRIVES_MS * 2)
+    expect(phone.locator("#phone-status")).to_have_text("Ansluten igen.")
     expect(phone.locator(STAGE)).to_have_attribute("data-phase", "vernissage")
     expect(phone.locator("#tray")).to_contain_text(title + " (ny)")
     expect(phone.locator("#mine")).to_contain_text(title + " (ny)")
