@@ -1,5 +1,5 @@
 # make run: install into .venv, migrate, load the demo meeting and serve on 127.0.0.1:8000.
-# make test: install, lint, run every test.
+# make test: install, lint, run every test (the accessibility audit needs axe-core from npm).
 
 SHELL := /bin/bash
 VENV := .venv
@@ -30,6 +30,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# axe-core, which the accessibility audit (tests/e2e/test_accessibility.py) injects into the
+# pages. A stamp, not axe.min.js itself: npm gives the files of a package a fixed old date.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py load_demo
@@ -40,7 +46,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint node_modules/.installed
 	$(BIN)/python -m pytest
 
 format: install
@@ -49,8 +55,8 @@ format: install
 
 # Needs GNU gettext; the compiled catalogues are committed, so only translators need it.
 messages: install
-	$(BIN)/python manage.py makemessages -l sv --no-obsolete --ignore=.venv
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l sv --no-obsolete --ignore=.venv --ignore=node_modules
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -46,9 +46,7 @@ def write_summary(*, meeting: Meeting, typed: str) -> Meeting:
 @transaction.atomic
 def leave_reflection(*, participant: Participant, typed: str, anonymous: bool) -> Reflection:
     """Add a reflection to the closing circle, with or without the writer's name."""
-    said = text.paragraphs(
-        typed, limit=REFLECTION_MAX, required=_("Write your reflection first.")
-    )
+    said = text.paragraphs(typed, limit=REFLECTION_MAX, required=_("Write your reflection first."))
     meeting = _locked_closing(participant.meeting_id)
     last = meeting.reflections.aggregate(last=Max("position"))["last"]
     reflection = Reflection.objects.create(

@@ -26,8 +26,7 @@ def has_hidden_characters(text: str, *, multiline: bool = False) -> bool:
     """Whether the text holds a control character or a bidirectional override."""
     allowed = MULTILINE_ALLOWED if multiline else frozenset()
     return any(
-        char in BIDI_CONTROLS
-        or (unicodedata.category(char) == "Cc" and char not in allowed)
+        char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in allowed)
         for char in text
     )
 

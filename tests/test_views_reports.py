@@ -239,7 +239,7 @@ def test_a_replaced_signs_link_says_so_and_gives_nothing(client, discussing, top
 
     response = join(client, ann).get(reverse("sign", args=[old.secret]))
 
-    assert response.status_code == 404 and "no longer works" in response.content.decode()
+    assert response.status_code == 404 and "fungerar inte längre" in response.content.decode()
     assert not Pen.objects.exists()
 
 

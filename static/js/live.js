@@ -4,6 +4,7 @@
   "use strict";
 
   let online = false;
+  let everOnline = false;
   let lastSocket = null; // the socket to revive when the phone is back
 
   function me() {
@@ -35,7 +36,7 @@
 
   // During discussions the row of the slot under way is highlighted by the local clock.
   function markCurrentSlot() {
-    const stage = document.getElementById("stage");
+    const stage = document.querySelector("#stage [data-phase]");
     const discussing = stage && stage.dataset.phase === "discussions";
     const now = new Date();
     const current = now.getHours() * 60 + now.getMinutes();
@@ -48,7 +49,18 @@
     });
   }
 
+  // Said to screen readers on phones, which have a status region for it; only changes are
+  // said, not the first connect.
+  function announceConnection(isOnline) {
+    const status = document.getElementById("phone-status");
+    if (!status || isOnline === online) return;
+    if (isOnline && !everOnline) return;
+    status.textContent = isOnline ? status.dataset.online : status.dataset.offline;
+  }
+
   function setOnline(isOnline) {
+    announceConnection(isOnline);
+    everOnline = everOnline || isOnline;
     online = isOnline;
     document.querySelectorAll("[data-connection]").forEach(function (el) {
       el.classList.toggle("is-online", isOnline);
@@ -68,7 +80,30 @@
   window.addEventListener("online", reconnectNow);
   document.addEventListener("visibilitychange", reconnectNow);
 
+  // A fragment that replaces the focused element takes the focus with it, to <body>. Put it
+  // back on the element of the same id in the new fragment (a card's button, say).
+  let focusedId = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    const active = document.activeElement;
+    const target = event.detail.target;
+    if (active && active.id && target && target.contains(active)) focusedId = active.id;
+    // The stage is a live region, sent again on every reconnect and setup change: swap it
+    // only when it says something new, so that a screen reader does not repeat it.
+    if (target && target.id === "stage" && event.detail.fragment.innerHTML === target.innerHTML) {
+      event.detail.shouldSwap = false;
+    }
+  });
+  function keepFocus() {
+    if (!focusedId) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    const again = document.getElementById(focusedId);
+    focusedId = null;
+    if (again) again.focus();
+  }
+
   function refresh() {
+    keepFocus();
     markPersonal();
     markCurrentSlot();
     document.dispatchEvent(new CustomEvent("live:updated"));

@@ -39,7 +39,7 @@
     const left = document.querySelector("[data-dots-left]");
     if (reports && left && reports.dataset.dotsAllowed) {
       const remaining = Math.max(0, parseInt(reports.dataset.dotsAllowed, 10) - dots.size);
-      left.textContent = (left.dataset.template || "").replace("%s", remaining);
+      left.textContent = (left.dataset.template || "") + " " + remaining;
     }
   }
 

@@ -1,6 +1,7 @@
 // The phone's own topics (#mine) are swapped anew after every write, nudge and
 // reconnect. What is being typed must survive that: the propose form lives outside
-// #mine, and an open Edit form inside it is kept in place by hx-preserve.
+// #mine, and an open Edit form inside it is kept in place by hx-preserve. What the phone's
+// own actions did is said in its status region (#phone-status).
 (function () {
   "use strict";
 
@@ -37,12 +38,49 @@
     });
   });
 
-  // A saved proposal empties the field; a refused one keeps the text to correct.
-  document.addEventListener("htmx:afterRequest", function (event) {
-    const form = event.detail.elt;
-    if (form && form.matches && form.matches("form.propose") && ok(event.detail.xhr)) {
-      form.reset();
-      form.querySelector("textarea").value = "";
-    }
+  // Said politely to a screen reader: what the phone's own action did.
+  function tell(message) {
+    const status = document.getElementById("phone-status");
+    if (!status || !message) return;
+    // Emptied first, so that the same words twice in a row are said twice.
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = message; }, 100);
+  }
+
+  // What a request of this phone did, once its answer is in. Listened for on the element
+  // itself: the answer (or a broadcast) may have taken it off the page by then, and the
+  // events of an element off the page do not reach the document.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const elt = event.detail.elt;
+    if (!elt || !elt.matches || !elt.closest(".phone-shell")) return;
+    // An "I want to join" button turns over: what it was says what it becomes.
+    const wasJoining = elt.getAttribute("aria-pressed") === "true";
+    elt.addEventListener("htmx:afterRequest", function (done) {
+      answered(elt, ok(done.detail.xhr), wasJoining);
+    }, { once: true });
   });
+
+  function answered(elt, done, wasJoining) {
+    // A saved proposal empties the field; a refused one keeps the text to correct, marked
+    // invalid and described by the message above the list.
+    if (elt.matches("form.propose")) {
+      const field = elt.querySelector("textarea");
+      if (done) {
+        elt.reset();
+        field.value = "";
+        field.removeAttribute("aria-invalid");
+        field.removeAttribute("aria-describedby");
+      } else {
+        field.setAttribute("aria-invalid", "true");
+        field.setAttribute("aria-describedby", "mine-error");
+      }
+    }
+    if (!done) return; // a refusal is shown, and said, as an alert
+    if (elt.matches(".interest-toggle")) {
+      const shell = document.querySelector(".phone-shell");
+      tell(wasJoining ? shell.dataset.textLeft : shell.dataset.textJoined);
+    } else if (elt.dataset.done) {
+      tell(elt.dataset.done);
+    }
+  }
 })();

@@ -1,0 +1,181 @@
+"""What the browser journeys share: a real server in a subprocess, and how people reach it.
+
+Daphne serves the project from a subprocess with its own SQLite database and the demo
+meeting, so the browsers exercise HTTP, websockets, static files and the channel layer
+exactly as a deployment does. The fixtures that start it are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "timezone_id": "UTC",
+}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+FACILITATOR = ("facilitator", "open-space-demo")
+DEMO_TITLE = "Lärandeträff 4"
+# How long to wait for something that must arrive. Generous: a busy 2-core machine can
+# be slow, and a test fails only when a change never arrives, not when it is late.
+ARRIVES_MS = 15_000
+
+
+def require(present: bool, message: str) -> None:
+    """Skip a journey whose tool is missing, except in CI, where every journey must run."""
+    if present:
+        return
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(message + " (CI must run the browser journeys)")
+    pytest.skip(message)
+
+
+def require_browser() -> None:
+    require(CHROMIUM.exists(), f"needs Chromium at {CHROMIUM}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """Daphne serving the project in a subprocess; it can be stopped and started again."""
+
+    def __init__(self, folder: Path) -> None:
+        self.database = folder / "db.sqlite3"
+        self.log = folder / "daphne.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "openspace.settings",
+            # DEBUG serves static files from the app folders and creates the demo login.
+            "DEBUG": "1",
+            "SECRET_KEY": "e2e-only-not-secret",
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "MEDIA_ROOT": str(folder / "media"),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.env.pop("REDIS_URL", None)  # one process: the in-memory layer is enough
+
+    def prepare(self) -> None:
+        subprocess.run([*self.manage, "migrate", "-v0"], env=self.env, cwd=ROOT, check=True)
+        subprocess.run(
+            [*self.manage, "load_demo"], env=self.env, cwd=ROOT, check=True, capture_output=True
+        )
+
+    @property
+    def manage(self) -> list[str]:
+        return [sys.executable, str(ROOT / "manage.py")]
+
+    def run_script(self, script: Path) -> int:
+        """Run a script of tests/e2e in `manage.py shell`; it prints a meeting's id last."""
+        shell = [*self.manage, "shell", "-c", script.read_text()]
+        done = subprocess.run(shell, env=self.env, cwd=ROOT, check=True, capture_output=True)
+        return int(done.stdout.split()[-1])
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                [*command, "openspace.asgi:application"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(self.log.read_text()) from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def query(self, sql: str, *params) -> list[tuple]:
+        with sqlite3.connect(self.database) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def demo_meeting(self) -> tuple[int, str]:
+        """The demo meeting's id and join code."""
+        rows = self.query(
+            "SELECT id, join_code FROM sessions_app_meeting WHERE title = ?", DEMO_TITLE
+        )
+        return rows[0]
+
+
+def log_in(page, server: Server) -> None:
+    """Log the page's browser in as the demo facilitator."""
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", FACILITATOR[0])
+    page.fill("input[name=password]", FACILITATOR[1])
+    page.click("form [type=submit]")
+    page.wait_for_url(f"{server.url}/")
+
+
+def open_projector(browser, server: Server, meeting_id: int, *, width=1920, height=1080):
+    """A facilitator's projector page, logged in and connected."""
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    log_in(page, server)
+    page.goto(f"{server.url}/meetings/{meeting_id}/projector/")
+    page.wait_for_selector(".connection.is-online", timeout=ARRIVES_MS)
+    return page
+
+
+def join_by_code(browser, server: Server, code: str, name: str, width: int = 390):
+    """A phone that typed the join code and said who it is, connected to the meeting."""
+    page = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 844}}).new_page()
+    page.goto(f"{server.url}/join/")
+    page.fill("input[name=code]", code.lower())
+    page.click("button[type=submit]")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=organization]", "Umeå kommun")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".connection.is-online", timeout=ARRIVES_MS)
+    return page
+
+
+def confirm(page, *, answer: str = "yes") -> None:
+    """Answer the projector's in-page question (a swap, a withdrawal, a change of phase)."""
+    dialog = page.locator("#confirm")
+    dialog.wait_for(state="visible")
+    dialog.locator(f"button[value={answer}]").click()
+    dialog.wait_for(state="hidden")
+
+
+def set_phase(page, phase: str) -> None:
+    """On the projector: choose the phase, and confirm it."""
+    page.click(f"#phase-control button[value={phase}]")
+    confirm(page)
