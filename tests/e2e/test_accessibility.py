@@ -152,6 +152,54 @@ def test_facilitator_pages_have_no_serious_accessibility_findings(
     page.close()
 
 
+def _report_pages(server, meeting_id: int) -> dict[str, str]:
+    """The pages where reports are written, and the facilitators' pages of the second half.
+
+    The demo moves to its action plan, where reports are still written and the plan is
+    edited; B1's report form opens on the facilitator's screen and, through its sign, on
+    a phone.
+    """
+    _set_phase(server, meeting_id, Meeting.Phase.ACTION_PLAN)
+    topic = server.query(
+        "SELECT t.id FROM sessions_app_topic t JOIN sessions_app_room r ON r.id = t.room_id"
+        " JOIN sessions_app_slot s ON s.id = t.slot_id"
+        " WHERE t.meeting_id = ? AND r.code = 'B' AND s.number = 1",
+        meeting_id,
+    )[0][0]
+    return {
+        "reports and signs": f"/meetings/{meeting_id}/reports/",
+        "report, facilitator": f"/meetings/{meeting_id}/reports/{topic}/",
+        "action plan page": f"/meetings/{meeting_id}/plan/",
+        "report, phone": f"/s/{{secret}}/#{topic}",
+    }
+
+
+def _sign_secret(server, desk, meeting_id: int, topic_path: str) -> str:
+    """Print the signs once (which issues them) and read B1's secret."""
+    desk.request.get(f"{server.url}/meetings/{meeting_id}/reports/")
+    topic = topic_path.rsplit("#", 1)[1]
+    return server.query("SELECT secret FROM sessions_app_sign WHERE topic_id = ?", topic)[0][0]
+
+
+@pytest.mark.parametrize(
+    "name", ["reports and signs", "report, facilitator", "action plan page", "report, phone"]
+)
+def test_second_half_pages_have_no_serious_accessibility_findings(
+    server, desk, phone, demo, name, audit_report
+):
+    path = _report_pages(server, demo[0])[name]
+    if name == "report, phone":
+        secret = _sign_secret(server, desk, demo[0], path)
+        phone.goto(f"{server.url}/s/{secret}/")
+        assert phone.locator(".report-form").count() == 1
+        _audit(phone, name, audit_report)
+        return
+    page = desk.new_page()
+    page.goto(server.url + path)
+    _audit(page, name, audit_report)
+    page.close()
+
+
 @pytest.mark.parametrize("name", ["login", "join", "identify"])
 def test_public_pages_have_no_serious_accessibility_findings(
     browser, server, demo, name, audit_report
@@ -199,6 +247,12 @@ def test_pages_are_valid_html(browser, server, facilitator, desk, demo, tmp_path
 
     _set_phase(server, meeting_id, Meeting.Phase.AGENDA)
     phone = join_by_code(browser, server, code, "Nu Phone")
+    for name, path in _report_pages(server, meeting_id).items():
+        if name == "report, phone":
+            secret = _sign_secret(server, desk, meeting_id, path)
+            keep(name, phone.context.request.get(f"{server.url}/s/{secret}/").text())
+        else:
+            keep(name, desk.request.get(server.url + path).text())
     for phase in Meeting.Phase.values:
         _set_phase(server, meeting_id, phase)
         projector = facilitator.request.get(f"{server.url}/meetings/{meeting_id}/projector/")

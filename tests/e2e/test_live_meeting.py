@@ -139,7 +139,7 @@ def test_live_meeting_from_phone_to_projector_and_back(browser, server):
 def test_what_a_phone_is_typing_survives_a_nudge(browser, server):
     from playwright.sync_api import expect
 
-    code = server.demo_meeting()[1]
+    code = server.demo_meeting_in_phase("agenda")[1]
     dee = join_by_code(browser, server, code, "Dee Typing")
     eve = join_by_code(browser, server, code, "Eve Sharing")
     # Even the first connect fetches the own topics: a nudge sent before the socket
@@ -182,7 +182,7 @@ def test_what_a_phone_is_typing_survives_a_nudge(browser, server):
 def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server):
     from playwright.sync_api import expect
 
-    meeting_id, code = server.demo_meeting()
+    meeting_id, code = server.demo_meeting_in_phase("agenda")
     phone = join_by_code(browser, server, code, "Cy Offline")
     title = "Vad händer när nätet går ner?"
     phone.fill("#new-title", title)
