@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from sessions_app.views import (
@@ -139,7 +140,10 @@ urlpatterns = [
         reports.phone_report_caption,
         name="phone_report_caption",
     ),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Log in and out only: without mail configured, password resets could not reach anyone.
+    # An admin sets a forgotten password (`manage.py changepassword`, or the admin).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

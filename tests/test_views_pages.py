@@ -148,3 +148,10 @@ def test_phone_names_each_join_button_for_its_topic(client):
     start = html.index('class="interest-toggle"')
     button = html[start : html.index("</button>", start)]
     assert '<span class="visually-hidden">: Cargo bikes</span>' in button
+
+
+@pytest.mark.parametrize("path", ["/accounts/password_reset/", "/accounts/password_change/"])
+def test_password_pages_that_need_mail_are_off(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 404

@@ -210,10 +210,10 @@ def interest(request: HttpRequest, participant: Participant, topic_id: int) -> H
         services.toggle_interest(participant=participant, topic_id=topic_id)
     except DomainError as exc:
         error = str(exc)
-    return _me(request, participant, error)
+    return me_answer(request, participant, error)
 
 
-def _me(request: HttpRequest, participant: Participant, error: str) -> HttpResponse:
+def me_answer(request: HttpRequest, participant: Participant, error: str) -> HttpResponse:
     """Answer a tap: this phone's own marks for htmx, else back to the page."""
     if not request.htmx and not error:
         return redirect("phone", code=participant.meeting.join_code)
@@ -237,4 +237,4 @@ def dot(request: HttpRequest, participant: Participant, topic_id: int) -> HttpRe
             vernissage.give_dot(participant=participant, topic_id=topic_id)
     except DomainError as exc:
         error = str(exc)
-    return _me(request, participant, error)
+    return me_answer(request, participant, error)

@@ -14,7 +14,7 @@ from ..errors import DomainError
 from ..forms import PlanActionForm, PublishForm
 from ..models import Initiative, Meeting, Participant
 from .access import facilitator_view, participant_view
-from .participant import me_context
+from .participant import me_answer
 
 
 def _plan_answer(request: HttpRequest, participant: Participant, part: str, **context):
@@ -67,14 +67,7 @@ def initiative_join(request: HttpRequest, participant: Participant, initiative_i
             action_plan.join_initiative(participant=participant, initiative_id=initiative_id)
     except DomainError as exc:
         error = str(exc)
-    if not request.htmx and not error:
-        return redirect("phone", code=participant.meeting.join_code)
-    return render(
-        request,
-        "sessions_app/phone.html#me",
-        me_context(participant, error=error),
-        status=422 if error else 200,
-    )
+    return me_answer(request, participant, error)
 
 
 @require_POST

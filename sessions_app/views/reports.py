@@ -174,17 +174,10 @@ def _version(raw: str | None) -> int:
     return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
-def _save_field(request: HttpRequest, meeting: Meeting, topic_id: int, writer: Writer):
-    """Save one field as it is typed; JSON for static/js/report.js."""
+def _saved_as_json(save) -> JsonResponse:
+    """Run one save of what is typed; answer static/js/report.js with the new version."""
     try:
-        report = reporting.save_field(
-            meeting=meeting,
-            topic_id=topic_id,
-            writer=writer,
-            field=request.POST.get("field", ""),
-            typed=request.POST.get("text", ""),
-            version=_version(request.POST.get("version")),
-        )
+        version = save()
     except ReportConflict as conflict:
         return JsonResponse(
             {"error": str(conflict), "theirs": conflict.value, "version": conflict.version},
@@ -192,30 +185,43 @@ def _save_field(request: HttpRequest, meeting: Meeting, topic_id: int, writer: W
         )
     except DomainError as error:
         return JsonResponse({"error": str(error)}, status=422)
-    field = request.POST["field"]
-    return JsonResponse({"version": report.versions[field], "saved": _("Saved")})
+    return JsonResponse({"version": version, "saved": _("Saved")})
+
+
+def _save_field(request: HttpRequest, meeting: Meeting, topic_id: int, writer: Writer):
+    """Save one field as it is typed."""
+    field = request.POST.get("field", "")
+
+    def save() -> int:
+        report = reporting.save_field(
+            meeting=meeting,
+            topic_id=topic_id,
+            writer=writer,
+            field=field,
+            typed=request.POST.get("text", ""),
+            version=_version(request.POST.get("version")),
+        )
+        return report.versions[field]
+
+    return _saved_as_json(save)
 
 
 def _save_caption(
     request: HttpRequest, meeting: Meeting, topic_id: int, photo_id: int, writer: Writer
 ):
-    try:
-        photo = reporting.save_caption(
-            meeting=meeting,
-            topic_id=topic_id,
-            writer=writer,
-            photo_id=photo_id,
-            typed=request.POST.get("text", ""),
-            version=_version(request.POST.get("version")),
+    """Save a photo's caption as it is typed."""
+    return _saved_as_json(
+        lambda: (
+            reporting.save_caption(
+                meeting=meeting,
+                topic_id=topic_id,
+                writer=writer,
+                photo_id=photo_id,
+                typed=request.POST.get("text", ""),
+                version=_version(request.POST.get("version")),
+            ).caption_version
         )
-    except ReportConflict as conflict:
-        return JsonResponse(
-            {"error": str(conflict), "theirs": conflict.value, "version": conflict.version},
-            status=409,
-        )
-    except DomainError as error:
-        return JsonResponse({"error": str(error)}, status=422)
-    return JsonResponse({"version": photo.caption_version, "saved": _("Saved")})
+    )
 
 
 def _add_photo(request: HttpRequest, meeting: Meeting, topic_id: int, writer: Writer, side: str):
