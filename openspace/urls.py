@@ -83,60 +83,60 @@ urlpatterns = [
     path("s/<str:secret>/", reports.sign, name="sign"),
     path("join/", participant.join, name="join"),
     path("j/<str:code>/", participant.join_code, name="join_code"),
-    path("m/<str:code>/", participant.phone, name="phone"),
-    path("m/<str:code>/topics/", participant.topic_create, name="phone_topic_create"),
+    path("m/<int:meeting_id>/", participant.phone, name="phone"),
+    path("m/<int:meeting_id>/topics/", participant.topic_create, name="phone_topic_create"),
     path(
-        "m/<str:code>/topics/<int:topic_id>/edit/", participant.topic_edit, name="phone_topic_edit"
+        "m/<int:meeting_id>/topics/<int:topic_id>/edit/", participant.topic_edit, name="phone_topic_edit"
     ),
     path(
-        "m/<str:code>/topics/<int:topic_id>/share/",
+        "m/<int:meeting_id>/topics/<int:topic_id>/share/",
         participant.topic_share,
         name="phone_topic_share",
     ),
     path(
-        "m/<str:code>/topics/<int:topic_id>/cosign/",
+        "m/<int:meeting_id>/topics/<int:topic_id>/cosign/",
         participant.topic_cosign,
         name="phone_topic_cosign",
     ),
     path(
-        "m/<str:code>/topics/<int:topic_id>/raise/",
+        "m/<int:meeting_id>/topics/<int:topic_id>/raise/",
         participant.topic_raise,
         name="phone_topic_raise",
     ),
     path(
-        "m/<str:code>/topics/<int:topic_id>/withdraw/",
+        "m/<int:meeting_id>/topics/<int:topic_id>/withdraw/",
         participant.topic_withdraw,
         name="phone_topic_withdraw",
     ),
     path(
-        "m/<str:code>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
+        "m/<int:meeting_id>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
     ),
-    path("m/<str:code>/dots/<int:topic_id>/", participant.dot, name="phone_dot"),
-    path("m/<str:code>/initiatives/", plan.initiative_raise, name="phone_initiative_raise"),
+    path("m/<int:meeting_id>/dots/<int:topic_id>/", participant.dot, name="phone_dot"),
+    path("m/<int:meeting_id>/initiatives/", plan.initiative_raise, name="phone_initiative_raise"),
     path(
-        "m/<str:code>/initiatives/<int:initiative_id>/join/",
+        "m/<int:meeting_id>/initiatives/<int:initiative_id>/join/",
         plan.initiative_join,
         name="phone_initiative_join",
     ),
-    path("m/<str:code>/reflections/", plan.reflection_create, name="phone_reflection_create"),
-    path("m/<str:code>/reports/<int:topic_id>/", reports.phone_report, name="phone_report"),
+    path("m/<int:meeting_id>/reflections/", plan.reflection_create, name="phone_reflection_create"),
+    path("m/<int:meeting_id>/reports/<int:topic_id>/", reports.phone_report, name="phone_report"),
     path(
-        "m/<str:code>/reports/<int:topic_id>/field/",
+        "m/<int:meeting_id>/reports/<int:topic_id>/field/",
         reports.phone_report_field,
         name="phone_report_field",
     ),
     path(
-        "m/<str:code>/reports/<int:topic_id>/photos/",
+        "m/<int:meeting_id>/reports/<int:topic_id>/photos/",
         reports.phone_report_photos,
         name="phone_report_photos",
     ),
     path(
-        "m/<str:code>/reports/<int:topic_id>/photos/<int:photo_id>/remove/",
+        "m/<int:meeting_id>/reports/<int:topic_id>/photos/<int:photo_id>/remove/",
         reports.phone_report_photo_remove,
         name="phone_report_photo_remove",
     ),
     path(
-        "m/<str:code>/reports/<int:topic_id>/photos/<int:photo_id>/caption/",
+        "m/<int:meeting_id>/reports/<int:topic_id>/photos/<int:photo_id>/caption/",
         reports.phone_report_caption,
         name="phone_report_caption",
     ),

@@ -69,7 +69,7 @@ def test_an_anonymous_reflection_never_shows_its_author(
     reflection = Reflection.objects.get()
     assert reflection.participant == ann and reflection.anonymous  # kept, never shown
     shown = [html for _group, html in sent]
-    shown.append(client.get(reverse("phone", args=[circle.join_code])).content.decode())
+    shown.append(client.get(reverse("phone", args=[circle.pk])).content.decode())
     shown.append(fragments.render(circle, ["closing", "reflections"]))
     shown.append(pdf_text(circle))
     shown.append(str(export_document(circle)))

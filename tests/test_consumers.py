@@ -286,7 +286,7 @@ async def test_sharing_a_draft_nudges_only_the_partner_to_fetch_their_topics(mee
         )
 
         message = await partner.receive_from(timeout=5)
-        assert 'id="nudge"' in message and f"/m/{meeting.join_code}/?part=mine" in message
+        assert 'id="nudge"' in message and f"/m/{meeting.pk}/?part=mine" in message
         assert "Pairs" not in message  # the draft itself is fetched by the partner, as themself
         await assert_next_is_marker(bystander, realtime.meeting_group(meeting.pk))
 

@@ -114,7 +114,7 @@ def test_rooms_page_carries_the_empty_room_to_add(client, organiser):
 def test_pages_link_a_favicon_and_configure_htmx_once(client, page):
     meeting = make_meeting()
     browser = _phone_client(meeting) if page == "phone" else client
-    url = reverse(page, args=[meeting.join_code]) if page == "phone" else reverse(page)
+    url = reverse(page, args=[meeting.pk]) if page == "phone" else reverse(page)
 
     html = browser.get(url).content.decode()
 
@@ -129,7 +129,7 @@ def test_phone_refusing_a_proposal_marks_the_field_invalid_without_javascript(cl
     meeting = make_meeting()
     phone = _phone_client(meeting)
 
-    response = phone.post(reverse("phone_topic_create", args=[meeting.join_code]), {"title": " "})
+    response = phone.post(reverse("phone_topic_create", args=[meeting.pk]), {"title": " "})
     html = response.content.decode()
 
     field = re.search(r'<textarea id="new-title"[^>]*>', html).group(0)
@@ -142,7 +142,7 @@ def test_phone_names_each_join_button_for_its_topic(client):
     make_topic(meeting, title="Cargo bikes", cell="A1")
     phone = _phone_client(meeting)
 
-    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
 
     assert f'<h1 class="phone-meeting">{meeting.title}</h1>' in html
     start = html.index('class="interest-toggle"')

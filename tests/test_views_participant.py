@@ -71,10 +71,10 @@ def test_join_code_remembers_the_browser_and_does_not_ask_again(client, meeting)
 
     participant = Participant.objects.get(meeting=meeting)
     assert (participant.name, participant.organization) == ("Lina Samuelsson", "INAB")
-    assert response["Location"] == reverse("phone", args=[meeting.join_code])
+    assert response["Location"] == reverse("phone", args=[meeting.pk])
     assert client.session[SESSION_KEY] == {str(meeting.pk): participant.token}
     second_visit = client.get(url)
-    assert second_visit["Location"] == reverse("phone", args=[meeting.join_code])
+    assert second_visit["Location"] == reverse("phone", args=[meeting.pk])
     assert Participant.objects.count() == 1
 
 
@@ -100,7 +100,7 @@ def test_joining_a_second_meeting_keeps_the_first(client, meeting):
 
 
 def test_phone_sends_a_browser_that_has_not_joined_to_the_join_page(client, meeting):
-    response = client.get(reverse("phone", args=[meeting.join_code]))
+    response = client.get(reverse("phone", args=[meeting.pk]))
 
     assert response["Location"] == reverse("join_code", args=[meeting.join_code])
 
@@ -109,7 +109,7 @@ def test_phone_shows_the_agenda_the_own_topics_and_the_identity(phone, meeting, 
     make_topic(meeting, title="Freight", cell="A1")
     make_topic(meeting, title="My draft", convener=ann, status=Topic.Status.DRAFT)
 
-    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
 
     assert 'id="cell-A1"' in html and "Freight" in html
     assert "My draft" in html
@@ -123,7 +123,7 @@ def test_phone_sends_only_the_own_topics_when_asked_after_a_reconnect(phone, mee
     make_topic(meeting, title="Mine", convener=ann, cell="B1")
 
     response = phone.get(
-        reverse("phone", args=[meeting.join_code]), {"part": "mine"}, HTTP_HX_REQUEST="true"
+        reverse("phone", args=[meeting.pk]), {"part": "mine"}, HTTP_HX_REQUEST="true"
     )
 
     html = response.content.decode()
@@ -135,7 +135,7 @@ def test_phone_sends_only_the_own_topics_when_asked_after_a_reconnect(phone, mee
 def test_phone_never_shows_someone_else_private_draft(phone, meeting):
     make_topic(meeting, title="Secret plan of Bo", status=Topic.Status.DRAFT)
 
-    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
 
     assert "Secret plan of Bo" not in html
 
@@ -143,13 +143,13 @@ def test_phone_never_shows_someone_else_private_draft(phone, meeting):
 def test_phone_of_one_meeting_is_not_a_key_to_another(phone, meeting):
     other = make_meeting(title="Other")
 
-    response = phone.get(reverse("phone", args=[other.join_code]))
+    response = phone.get(reverse("phone", args=[other.pk]))
 
     assert response["Location"] == reverse("join_code", args=[other.join_code])
 
 
 def test_topic_create_saves_a_private_draft(phone, meeting, ann):
-    response = htmx_post(phone, "phone_topic_create", meeting.join_code, title="Freight flows")
+    response = htmx_post(phone, "phone_topic_create", meeting.pk, title="Freight flows")
 
     topic = Topic.objects.get(meeting=meeting)
     assert (topic.title, topic.status, topic.convener) == ("Freight flows", "draft", ann)
@@ -157,21 +157,21 @@ def test_topic_create_saves_a_private_draft(phone, meeting, ann):
 
 
 def test_topic_create_refuses_an_empty_title(phone, meeting):
-    response = htmx_post(phone, "phone_topic_create", meeting.join_code, title="   ")
+    response = htmx_post(phone, "phone_topic_create", meeting.pk, title="   ")
 
     assert "Give the topic a title." in response.content.decode()
     assert not Topic.objects.exists()
 
 
 def test_topic_create_without_htmx_goes_back_to_the_phone_page(phone, meeting):
-    response = phone.post(reverse("phone_topic_create", args=[meeting.join_code]), {"title": "X"})
+    response = phone.post(reverse("phone_topic_create", args=[meeting.pk]), {"title": "X"})
 
-    assert response["Location"] == reverse("phone", args=[meeting.join_code])
+    assert response["Location"] == reverse("phone", args=[meeting.pk])
     assert Topic.objects.filter(title="X").exists()
 
 
 def test_topic_create_is_refused_to_a_browser_that_has_not_joined(client, meeting):
-    response = htmx_post(client, "phone_topic_create", meeting.join_code, title="Sneaky")
+    response = htmx_post(client, "phone_topic_create", meeting.pk, title="Sneaky")
 
     assert response["HX-Redirect"] == f"/j/{meeting.join_code}/"
     assert not Topic.objects.exists()
@@ -181,17 +181,17 @@ def test_topic_share_and_cosign_make_a_pair(phone, client, meeting, ann):
     bo = Participant.objects.create(meeting=meeting, name="Bo")
     topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
 
-    htmx_post(phone, "phone_topic_share", meeting.join_code, topic.pk, partner=bo.pk)
+    htmx_post(phone, "phone_topic_share", meeting.pk, topic.pk, partner=bo.pk)
 
     topic.refresh_from_db()
     assert (topic.status, topic.partner) == ("shared", bo)
     session = phone.session
     session[SESSION_KEY] = {str(meeting.pk): bo.token}
     session.save()
-    bo_page = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    bo_page = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
     assert "Shared with you" in bo_page and "Ports" in bo_page and "From Ann" in bo_page
 
-    response = htmx_post(phone, "phone_topic_cosign", meeting.join_code, topic.pk)
+    response = htmx_post(phone, "phone_topic_cosign", meeting.pk, topic.pk)
 
     topic.refresh_from_db()
     assert topic.partner_signed
@@ -203,7 +203,7 @@ def test_topic_share_refuses_a_partner_from_another_meeting(phone, meeting, ann)
     topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
 
     response = htmx_post(
-        phone, "phone_topic_share", meeting.join_code, topic.pk, partner=stranger.pk
+        phone, "phone_topic_share", meeting.pk, topic.pk, partner=stranger.pk
     )
 
     assert "Choose a partner who takes part in this meeting." in response.content.decode()
@@ -214,7 +214,7 @@ def test_topic_share_refuses_a_partner_from_another_meeting(phone, meeting, ann)
 def test_topic_raise_brings_the_draft_to_the_tray(phone, meeting, ann):
     topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
 
-    htmx_post(phone, "phone_topic_raise", meeting.join_code, topic.pk)
+    htmx_post(phone, "phone_topic_raise", meeting.pk, topic.pk)
 
     topic.refresh_from_db()
     assert topic.status == Topic.Status.RAISED
@@ -224,8 +224,8 @@ def test_topic_edit_changes_own_topic_but_not_someone_elses(phone, meeting, ann)
     mine = make_topic(meeting, title="Old", convener=ann)
     theirs = make_topic(meeting, title="Theirs")
 
-    htmx_post(phone, "phone_topic_edit", meeting.join_code, mine.pk, title="New")
-    response = htmx_post(phone, "phone_topic_edit", meeting.join_code, theirs.pk, title="Hacked")
+    htmx_post(phone, "phone_topic_edit", meeting.pk, mine.pk, title="New")
+    response = htmx_post(phone, "phone_topic_edit", meeting.pk, theirs.pk, title="Hacked")
 
     mine.refresh_from_db()
     theirs.refresh_from_db()
@@ -237,7 +237,7 @@ def test_topic_edit_changes_own_topic_but_not_someone_elses(phone, meeting, ann)
 def test_topic_edit_is_refused_once_placed(phone, meeting, ann):
     topic = make_topic(meeting, title="Placed", convener=ann, cell="A1")
 
-    response = htmx_post(phone, "phone_topic_edit", meeting.join_code, topic.pk, title="New")
+    response = htmx_post(phone, "phone_topic_edit", meeting.pk, topic.pk, title="New")
 
     topic.refresh_from_db()
     assert topic.title == "Placed"
@@ -247,7 +247,7 @@ def test_topic_edit_is_refused_once_placed(phone, meeting, ann):
 def test_topic_withdraw_withdraws_own_unplaced_topic(phone, meeting, ann):
     topic = make_topic(meeting, title="Ports", convener=ann)
 
-    htmx_post(phone, "phone_topic_withdraw", meeting.join_code, topic.pk)
+    htmx_post(phone, "phone_topic_withdraw", meeting.pk, topic.pk)
 
     topic.refresh_from_db()
     assert topic.status == Topic.Status.WITHDRAWN
@@ -256,7 +256,7 @@ def test_topic_withdraw_withdraws_own_unplaced_topic(phone, meeting, ann):
 def test_topic_withdraw_is_refused_once_placed(phone, meeting, ann):
     topic = make_topic(meeting, title="Ports", convener=ann, cell="B2")
 
-    response = htmx_post(phone, "phone_topic_withdraw", meeting.join_code, topic.pk)
+    response = htmx_post(phone, "phone_topic_withdraw", meeting.pk, topic.pk)
 
     topic.refresh_from_db()
     assert topic.status == Topic.Status.PLACED
@@ -266,12 +266,12 @@ def test_topic_withdraw_is_refused_once_placed(phone, meeting, ann):
 def test_interest_toggles_and_returns_the_own_marks(phone, meeting, ann):
     topic = make_topic(meeting, title="Freight", cell="A1")
 
-    response = htmx_post(phone, "phone_interest", meeting.join_code, topic.pk)
+    response = htmx_post(phone, "phone_interest", meeting.pk, topic.pk)
 
     assert Interest.objects.filter(topic=topic, participant=ann).exists()
     assert f'data-interests="{topic.pk}"' in response.content.decode()
 
-    htmx_post(phone, "phone_interest", meeting.join_code, topic.pk)
+    htmx_post(phone, "phone_interest", meeting.pk, topic.pk)
 
     assert not Interest.objects.exists()
 
@@ -279,7 +279,7 @@ def test_interest_toggles_and_returns_the_own_marks(phone, meeting, ann):
 def test_interest_refuses_a_draft(phone, meeting):
     draft = make_topic(meeting, title="Secret", status=Topic.Status.DRAFT)
 
-    response = htmx_post(phone, "phone_interest", meeting.join_code, draft.pk)
+    response = htmx_post(phone, "phone_interest", meeting.pk, draft.pk)
 
     assert "That topic is not on the agenda." in response.content.decode()
     assert not Interest.objects.exists()
@@ -289,13 +289,13 @@ def test_phone_pages_speak_the_meeting_language(phone, meeting):
     meeting.language = Meeting.Language.SWEDISH
     meeting.save()
 
-    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
 
     assert "Dina ämnen" in html and "Spara som privat utkast" in html
 
 
 def test_topic_create_without_htmx_shows_a_refusal_on_the_whole_page(phone, meeting):
-    response = phone.post(reverse("phone_topic_create", args=[meeting.join_code]), {"title": ""})
+    response = phone.post(reverse("phone_topic_create", args=[meeting.pk]), {"title": ""})
 
     html = response.content.decode()
     assert "Give the topic a title." in html
@@ -309,7 +309,7 @@ def test_phone_keeps_a_merged_topic_in_its_conveners_list(phone, meeting, ann):
     agenda.merge_topics(meeting=meeting, topic_id=mine.pk, into_id=target.pk)
 
     response = phone.get(
-        reverse("phone", args=[meeting.join_code]), {"part": "mine"}, HTTP_HX_REQUEST="true"
+        reverse("phone", args=[meeting.pk]), {"part": "mine"}, HTTP_HX_REQUEST="true"
     )
 
     html = response.content.decode()
@@ -324,7 +324,7 @@ def test_phone_offers_only_what_the_topic_status_allows(phone, meeting, ann):
     make_topic(meeting, title="Raised of mine", convener=ann)
     make_topic(meeting, title="Placed of mine", convener=ann, cell="A1")
 
-    html = phone.get(reverse("phone", args=[meeting.join_code])).content.decode()
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
 
     articles = {
         title: html.split(title, 1)[1].split("</article>", 1)[0]

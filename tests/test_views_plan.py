@@ -55,7 +55,7 @@ def lead(client, planning):
 
 def test_a_phone_raises_an_initiative(phone, planning):
     response = phone.post(
-        reverse("phone_initiative_raise", args=[planning.join_code]),
+        reverse("phone_initiative_raise", args=[planning.pk]),
         {"who": "Lina, INAB", "what": "A first meeting", "levels": ["F", "U"], "when": "June"},
         HTTP_HX_REQUEST="true",
     )
@@ -67,7 +67,7 @@ def test_a_phone_raises_an_initiative(phone, planning):
 
 def test_a_refused_initiative_says_why_and_keeps_nothing(phone, planning):
     response = phone.post(
-        reverse("phone_initiative_raise", args=[planning.join_code]),
+        reverse("phone_initiative_raise", args=[planning.pk]),
         {"who": "Ann", "what": "A first meeting"},
         HTTP_HX_REQUEST="true",
     )
@@ -80,7 +80,7 @@ def test_adopt_this_opens_the_form_with_the_reports_topic(phone, planning):
     topic = make_topic(planning, title="Freight by rail", cell="B2")
     Report.objects.create(topic=topic, summary="Trains")
 
-    page = phone.get(reverse("phone", args=[planning.join_code]), {"adopt": topic.pk})
+    page = phone.get(reverse("phone", args=[planning.pk]), {"adopt": topic.pk})
     wall = fragments.render(planning, ["reports"])
 
     html = page.content.decode()
@@ -92,7 +92,7 @@ def test_adopt_this_opens_the_form_with_the_reports_topic(phone, planning):
 
 def test_one_tap_joins_and_another_leaves(phone, planning, ann):
     initiative = Initiative.objects.create(meeting=planning, who="Bo", what="Hub", levels="U")
-    url = reverse("phone_initiative_join", args=[planning.join_code, initiative.pk])
+    url = reverse("phone_initiative_join", args=[planning.pk, initiative.pk])
 
     joined = phone.post(url, HTTP_HX_REQUEST="true").content.decode()
     assert f'data-joined="{initiative.pk}"' in joined
@@ -107,7 +107,7 @@ def test_a_phone_leaves_a_reflection_without_its_name(phone, planning, ann):
     planning.save()
 
     phone.post(
-        reverse("phone_reflection_create", args=[planning.join_code]),
+        reverse("phone_reflection_create", args=[planning.pk]),
         {"text": "Good to meet", "anonymous": "on"},
         HTTP_HX_REQUEST="true",
     )
@@ -205,7 +205,7 @@ def test_the_closed_phone_offers_every_document_and_no_form(phone, planning):
     planning.phase = Meeting.Phase.CLOSED
     planning.save()
 
-    html = phone.get(reverse("phone", args=[planning.join_code])).content.decode()
+    html = phone.get(reverse("phone", args=[planning.pk])).content.decode()
 
     farewell = html.split('id="farewell"', 1)[1].split("</section>", 1)[0]
     for name in ("documentation_pdf", "action_plan_excel_csv", "action_plan_csv", "agenda_ics"):

@@ -64,7 +64,7 @@ def report_url(meeting, topic, *rest):
         ("field",): "phone_report_field",
         ("photos",): "phone_report_photos",
     }
-    return reverse(names[rest], args=[meeting.join_code, topic.pk])
+    return reverse(names[rest], args=[meeting.pk, topic.pk])
 
 
 def test_the_form_shows_each_field_with_its_version(phone, discussing, topic):
@@ -258,7 +258,7 @@ def test_a_dot_tap_gives_then_takes_back(client, discussing, topic):
     discussing.save()
     Report.objects.create(topic=topic, summary="Written")
     bo = Participant.objects.create(meeting=discussing, name="Bo")
-    url = reverse("phone_dot", args=[discussing.join_code, topic.pk])
+    url = reverse("phone_dot", args=[discussing.pk, topic.pk])
     join(client, bo)
 
     given = client.post(url, HTTP_HX_REQUEST="true").content.decode()
@@ -273,7 +273,7 @@ def test_a_refused_dot_says_why(phone, discussing, topic):
     Report.objects.create(topic=topic, summary="Written")
 
     response = phone.post(
-        reverse("phone_dot", args=[discussing.join_code, topic.pk]), HTTP_HX_REQUEST="true"
+        reverse("phone_dot", args=[discussing.pk, topic.pk]), HTTP_HX_REQUEST="true"
     )
 
     assert response.status_code == 422 and "not your own" in response.content.decode()
@@ -320,7 +320,7 @@ def test_the_full_screen_button_is_for_facilitators(phone, lead, discussing, top
 
 def test_topics_are_proposed_only_at_the_opening_and_while_the_agenda_is_made(phone, discussing):
     response = phone.post(
-        reverse("phone_topic_create", args=[discussing.join_code]),
+        reverse("phone_topic_create", args=[discussing.pk]),
         {"title": "Late idea"},
         HTTP_HX_REQUEST="true",
     )

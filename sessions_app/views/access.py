@@ -72,13 +72,15 @@ def unknown_code(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def participant_view(view):
-    """Find the meeting by code and the browser's participant in it, or send them to join."""
+    """Find the meeting and the browser's participant in it, or send them to join.
+
+    A phone's addresses name the meeting by its id, not its join code: a facilitator may
+    give the meeting a new code, and phones that joined keep working.
+    """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
-        meeting = meeting_for_code(code)
-        if meeting is None:
-            return unknown_code(request, code)
+    def wrapper(request: HttpRequest, meeting_id: int, *args, **kwargs) -> HttpResponse:
+        meeting = get_object_or_404(Meeting, pk=meeting_id)
         participant = participant_for(request.session, meeting)
         if participant is None:
             if request.htmx:

@@ -37,7 +37,7 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
     if meeting is None:
         return unknown_code(request, code)
     if participant_for(request.session, meeting) is not None:
-        return redirect("phone", code=meeting.join_code)
+        return redirect("phone", meeting_id=meeting.pk)
     with translation.override(meeting.language):
         error, name, organization = "", "", ""
         if request.method == "POST":
@@ -54,7 +54,7 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
                 pending = pop_pending_sign(request.session)
                 if pending:
                     return trade_sign(request, pending, participant)
-                return redirect("phone", code=meeting.join_code)
+                return redirect("phone", meeting_id=meeting.pk)
         return render(
             request,
             "sessions_app/identify.html",
@@ -127,7 +127,7 @@ def _after_write(
     if not request.htmx:
         if error:
             return _phone_page(request, participant, error=error, **extra)
-        return redirect("phone", code=participant.meeting.join_code)
+        return redirect("phone", meeting_id=participant.meeting_id)
     return render(
         request,
         "sessions_app/phone.html#mine",
@@ -216,7 +216,7 @@ def interest(request: HttpRequest, participant: Participant, topic_id: int) -> H
 def me_answer(request: HttpRequest, participant: Participant, error: str) -> HttpResponse:
     """Answer a tap: this phone's own marks for htmx, else back to the page."""
     if not request.htmx and not error:
-        return redirect("phone", code=participant.meeting.join_code)
+        return redirect("phone", meeting_id=participant.meeting_id)
     return render(
         request,
         "sessions_app/phone.html#me",

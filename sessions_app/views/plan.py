@@ -21,7 +21,7 @@ def _plan_answer(request: HttpRequest, participant: Participant, part: str, **co
     """Answer a phone's form: its result box for htmx, else back to the page."""
     error = context.get("error", "")
     if not request.htmx and not error:
-        return redirect("phone", code=participant.meeting.join_code)
+        return redirect("phone", meeting_id=participant.meeting_id)
     return render(
         request,
         f"sessions_app/phone.html#{part}",

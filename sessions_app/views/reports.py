@@ -62,7 +62,7 @@ SIDES = {
 
 
 def _url(meeting: Meeting, side: str, name: str, *args) -> str:
-    key = meeting.join_code if side == "phone" else meeting.pk
+    key = meeting.pk
     return reverse(getattr(SIDES[side], name), args=[key, *args])
 
 
@@ -100,7 +100,7 @@ def _form_context(
         }
         for photo in (report.photos.all() if report.pk else [])
     ]
-    back_args = [meeting.join_code] if side == "phone" else [meeting.pk]
+    back_args = [meeting.pk]
     return {
         "meeting": meeting,
         "topic": topic,
@@ -118,7 +118,7 @@ def _form_context(
 
 
 def _refused(request: HttpRequest, meeting: Meeting, side: str, error: DomainError) -> HttpResponse:
-    back_args = [meeting.join_code] if side == "phone" else [meeting.pk]
+    back_args = [meeting.pk]
     return render(
         request,
         "sessions_app/report_refused.html",
@@ -376,7 +376,7 @@ def trade_sign(request: HttpRequest, secret: str, participant: Participant) -> H
             topic = reporting.take_pen(sign=found, participant=participant)
         except DomainError as error:
             return _refused(request, meeting, "phone", error)
-    return redirect("phone_report", meeting.join_code, topic.pk)
+    return redirect("phone_report", meeting.pk, topic.pk)
 
 
 # The facilitator's overview: every report, its pens and its sign ------------------------

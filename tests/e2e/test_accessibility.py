@@ -126,7 +126,7 @@ def test_projector_has_no_serious_accessibility_findings(
 def test_phone_has_no_serious_accessibility_findings(server, phone, demo, phase, audit_report):
     meeting_id, code = demo
     _set_phase(server, meeting_id, phase)
-    phone.goto(f"{server.url}/m/{code}/")
+    phone.goto(f"{server.url}/m/{meeting_id}/")
     _settled(phone)
     assert phone.locator(".slot-row.is-now").count() == (phase == Meeting.Phase.DISCUSSIONS)
     _audit(phone, f"phone, {phase}", audit_report)
@@ -257,11 +257,11 @@ def test_pages_are_valid_html(browser, server, facilitator, desk, demo, tmp_path
         _set_phase(server, meeting_id, phase)
         projector = facilitator.request.get(f"{server.url}/meetings/{meeting_id}/projector/")
         keep(f"projector {phase}", projector.text())
-        keep(f"phone {phase}", phone.context.request.get(f"{server.url}/m/{code}/").text())
+        keep(f"phone {phase}", phone.context.request.get(f"{server.url}/m/{meeting_id}/").text())
 
     # What the scripts made of the page counts too: the board's buttons, the marks.
     _set_phase(server, meeting_id, Meeting.Phase.AGENDA)
-    phone.goto(f"{server.url}/m/{code}/")
+    phone.goto(f"{server.url}/m/{meeting_id}/")
     _settled(phone)
     keep("phone, scripted", phone.content())
     projector = facilitator.new_page()
