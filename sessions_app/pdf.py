@@ -456,15 +456,21 @@ def proceedings_pdf(meeting: Meeting) -> bytes:
 _ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documentation")
 
 
-def _render_ahead(meeting_id: int) -> None:
+def render_ahead(meeting_id: int) -> None:
+    """Render the meeting's documentation of its current revision into the cache."""
+    meeting = Meeting.objects.select_related("series").filter(pk=meeting_id).first()
+    if meeting is not None:
+        proceedings_pdf(meeting)
+
+
+def _render_in_worker(meeting_id: int) -> None:
     try:
-        meeting = Meeting.objects.select_related("series").filter(pk=meeting_id).first()
-        if meeting is not None:
-            proceedings_pdf(meeting)
+        render_ahead(meeting_id)
     finally:
+        # The worker is no request: give back its database connection as one would.
         close_old_connections()
 
 
 def render_in_background(meeting_id: int) -> Future:
     """Render the meeting's documentation into the cache now, so the first download is quick."""
-    return _ahead.submit(_render_ahead, meeting_id)
+    return _ahead.submit(_render_in_worker, meeting_id)

@@ -376,7 +376,7 @@ def test_closing_renders_the_documentation_into_the_cache_ahead(
         facilitation.set_phase(meeting=seed_meeting, phase=Meeting.Phase.CLOSED)
     assert asked == [seed_meeting.pk]
     # What the background worker runs, run here: in tests the database is this thread's.
-    pdf._render_ahead(seed_meeting.pk)
+    pdf.render_ahead(seed_meeting.pk)
 
     seed_meeting.refresh_from_db()
     cached = pdf._cache_dir() / f"{pdf.cache_key(seed_meeting)}.pdf"
