@@ -8,7 +8,6 @@ from django.urls import include, path
 
 from sessions_app.views import (
     documents,
-    live,
     meetings,
     participant,
     plan,
@@ -41,7 +40,6 @@ urlpatterns = [
     path("meetings/<int:pk>/board/", projector.board_action, name="board_action"),
     path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
     path("meetings/<int:pk>/spotlight/", projector.spotlight, name="spotlight"),
-    path("meetings/<int:pk>/live/", live.live_state, name="live_state"),
     path("meetings/<int:pk>/plan/", plan.plan_manage, name="plan_manage"),
     path("meetings/<int:pk>/plan/change/", plan.plan_action, name="plan_action"),
     path("meetings/<int:pk>/summary/", plan.summary, name="summary"),
@@ -86,7 +84,9 @@ urlpatterns = [
     path("m/<int:meeting_id>/", participant.phone, name="phone"),
     path("m/<int:meeting_id>/topics/", participant.topic_create, name="phone_topic_create"),
     path(
-        "m/<int:meeting_id>/topics/<int:topic_id>/edit/", participant.topic_edit, name="phone_topic_edit"
+        "m/<int:meeting_id>/topics/<int:topic_id>/edit/",
+        participant.topic_edit,
+        name="phone_topic_edit",
     ),
     path(
         "m/<int:meeting_id>/topics/<int:topic_id>/share/",
@@ -109,7 +109,9 @@ urlpatterns = [
         name="phone_topic_withdraw",
     ),
     path(
-        "m/<int:meeting_id>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
+        "m/<int:meeting_id>/topics/<int:topic_id>/interest/",
+        participant.interest,
+        name="phone_interest",
     ),
     path("m/<int:meeting_id>/dots/<int:topic_id>/", participant.dot, name="phone_dot"),
     path("m/<int:meeting_id>/initiatives/", plan.initiative_raise, name="phone_initiative_raise"),

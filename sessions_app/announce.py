@@ -1,13 +1,17 @@
 """What each kind of change tells the open pages, once its transaction commits.
 
-Every write calls one of these inside its transaction. The fragments are rendered when
-the delivery is made, from the database as it then is, so a late delivery never shows
-an older state than an earlier one.
+Every write calls one of these inside its transaction. Each change raises the meeting's
+live revision there, in the database, and its delivery says which revisions it covers
+and at which revision it was rendered: a page that sees a revision it never received
+asks for the whole state (static/js/live.js), so a lost delivery heals by itself. The
+fragments are rendered when the delivery is made, from the database as it then is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from django.db.models import F
 
 from . import fragments, realtime
 from .models import Meeting, Topic
@@ -15,16 +19,39 @@ from .models import Meeting, Topic
 # Changes that a room makes many of at once (dots, sign-ups, report edits) are gathered
 # per meeting for this long and sent as one broadcast.
 GATHER_SECONDS = 1.0
+REVISION_ITEM = "revision:"
 
 
-def _rendered(meeting_id: int, shared: Iterable[str], facilitators: Iterable[str]):
+def raise_live_revision(meeting_id: int) -> int:
+    """Count one more change of what live pages show; return the meeting's new revision."""
+    Meeting.objects.filter(pk=meeting_id).update(live_revision=F("live_revision") + 1)
+    return Meeting.objects.values_list("live_revision", flat=True).get(pk=meeting_id)
+
+
+def _split(items: Iterable[str]) -> tuple[list[str], list[int]]:
+    """Fragment names, and the revisions gathered with them."""
+    names, revisions = [], []
+    for item in items:
+        if item.startswith(REVISION_ITEM):
+            revisions.append(int(item.removeprefix(REVISION_ITEM)))
+        else:
+            names.append(item)
+    return names, revisions
+
+
+def _rendered(
+    meeting_id: int, shared: Iterable[str], facilitators: Iterable[str], revisions: list[int]
+) -> list[tuple[str, str]]:
     shared, facilitators = tuple(shared), tuple(facilitators)
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return []
-    messages = []
-    if shared:
-        messages.append((realtime.meeting_group(meeting_id), fragments.render(meeting, shared)))
+    # Every page hears of every change, if only by its revision, so that none of them
+    # mistakes a change it did not need for one it missed. The mark goes last: a message
+    # that starts with a grid's rows must start with them (see fragments.render).
+    html = fragments.render(meeting, shared) if shared else ""
+    html += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
+    messages = [(realtime.meeting_group(meeting_id), html)]
     if facilitators:
         html = fragments.render(meeting, facilitators)
         messages.append((realtime.facilitators_group(meeting_id), html))
@@ -36,19 +63,26 @@ def fragments_changed(
 ) -> None:
     """After commit, send the fragments: shared ones to every page, the rest to facilitators."""
     shared, facilitators = tuple(shared), tuple(facilitators)
-    realtime.after_commit(lambda _items: _rendered(meeting_id, shared, facilitators))
+    revision = raise_live_revision(meeting_id)
+    realtime.after_commit(lambda _items: _rendered(meeting_id, shared, facilitators, [revision]))
 
 
 def gathered(meeting_id: int, *, shared: Iterable[str] = (), facilitators: Iterable[str] = ()):
-    """After commit, send these fragments with the others of the next second."""
-    for key, group_names, send in (
-        ("gathered", shared, lambda items: _rendered(meeting_id, items, ())),
-        ("gathered-facilitators", facilitators, lambda items: _rendered(meeting_id, (), items)),
-    ):
-        if group_names:
-            realtime.after_commit(
-                send, key=(key, meeting_id), items=group_names, window=GATHER_SECONDS
-            )
+    """After commit, send these fragments with the others of the meeting's next second."""
+    revision = f"{REVISION_ITEM}{raise_live_revision(meeting_id)}"
+
+    def render(items: frozenset[str]) -> list[tuple[str, str]]:
+        names, revisions = _split(items)
+        for_facilitators = [name for name in names if name in fragments.FACILITATORS]
+        for_all = [name for name in names if name not in fragments.FACILITATORS]
+        return _rendered(meeting_id, for_all, for_facilitators, revisions)
+
+    realtime.after_commit(
+        render,
+        key=("gathered", meeting_id),
+        items=[*shared, *facilitators, revision],
+        window=GATHER_SECONDS,
+    )
 
 
 def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
@@ -81,6 +115,11 @@ def phase_changed(meeting: Meeting) -> None:
     )
 
 
+def moderation_changed(meeting: Meeting) -> None:
+    """Something only facilitators see changed, such as a new private draft."""
+    fragments_changed(meeting.pk, facilitators=["moderation"])
+
+
 def report_changed(topic: Topic) -> None:
     """A topic's report was written: its card at the vernissage, with the next second's."""
     gathered(topic.meeting_id, shared=[f"report:{topic.pk}"])
@@ -94,27 +133,6 @@ def dots_changed(meeting: Meeting) -> None:
 def spotlight_changed(meeting: Meeting) -> None:
     """Another report is shown full screen on the projectors, or none."""
     fragments_changed(meeting.pk, facilitators=["spotlight"])
-
-
-def moderation_changed(meeting: Meeting) -> None:
-    """Something only facilitators see changed, such as a new private draft."""
-    fragments_changed(meeting.pk, facilitators=["moderation"])
-
-
-def nudge(participant_ids: Iterable[int | None], *, meeting: Meeting) -> None:
-    """After commit, tell these participants' phones to fetch their own things again.
-
-    What is personal is never broadcast: the phone asks for it over HTTP, as itself.
-    """
-    groups = [realtime.participant_group(pk) for pk in dict.fromkeys(participant_ids) if pk]
-    if not groups:
-        return
-
-    def render(_items: frozenset[str]) -> list[tuple[str, str]]:
-        html = fragments.render(meeting, ["nudge"])
-        return [(group, html) for group in groups]
-
-    realtime.after_commit(render)
 
 
 def plan_changed(meeting: Meeting) -> None:
@@ -140,3 +158,19 @@ def closing_changed(meeting: Meeting) -> None:
 def reflections_gathered(meeting: Meeting) -> None:
     """A reflection came in: the closing circle, with the next second's reflections."""
     gathered(meeting.pk, shared=["closing"], facilitators=["reflections"])
+
+
+def nudge(participant_ids: Iterable[int | None], *, meeting: Meeting) -> None:
+    """After commit, tell these participants' phones to fetch their own things again.
+
+    What is personal is never broadcast: the phone asks for it over HTTP, as itself.
+    """
+    groups = [realtime.participant_group(pk) for pk in dict.fromkeys(participant_ids) if pk]
+    if not groups:
+        return
+
+    def render(_items: frozenset[str]) -> list[tuple[str, str]]:
+        html = fragments.render(meeting, ["nudge"])
+        return [(group, html) for group in groups]
+
+    realtime.after_commit(render)

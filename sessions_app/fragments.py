@@ -8,6 +8,8 @@ pages render the same partials, so a cell looks the same from a page load or a s
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.db.models import Count
@@ -180,12 +182,52 @@ def render(meeting: Meeting, names: Iterable[str], **extra) -> str:
         return "".join(parts)
 
 
+def revision_mark(*, covers: Iterable[int], rendered: int, state: bool = False) -> str:
+    """The element that tells a page which changes a message holds (see static/js/live.js)."""
+    return render_to_string(
+        "sessions_app/live.html#revision",
+        {"covers": " ".join(map(str, sorted(covers))), "rendered": rendered, "state": state},
+    )
+
+
 def current_state(meeting: Meeting, *, facilitator: bool) -> str:
-    """What a page receives on connecting, so a reconnected page catches up by itself."""
+    """Everything a page shows, as of the meeting's live revision: what a page receives on
+    connecting, and asks for when it missed a change."""
     names = [*SHARED]
     if facilitator:
         names += [*FACILITATORS]
-    return render(meeting, names)
+    return render(meeting, names) + revision_mark(
+        covers=(), rendered=meeting.live_revision, state=True
+    )
+
+
+# The state of a meeting is the same text for every page of a kind, at one live revision
+# and one minute of the clock (the slot under way changes on the minute): rendered once,
+# then kept for the pages that connect or ask after it.
+_states: OrderedDict[tuple, str] = OrderedDict()
+_states_lock = threading.Lock()
+STATES_KEPT = 64
+
+
+def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
+    """The meeting's state for a projector or a phone, rendered once per live revision."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return ""
+    minute = clock.now().replace(second=0, microsecond=0)
+    # Both revisions: a save outside the announcements (the shell, an import) raises the
+    # documents' revision through the signals, and must not be hidden by the cache either.
+    key = (meeting.pk, facilitator, meeting.live_revision, meeting.revision, minute)
+    with _states_lock:
+        if key in _states:
+            _states.move_to_end(key)
+            return _states[key]
+    state = current_state(meeting, facilitator=facilitator)
+    with _states_lock:
+        _states[key] = state
+        while len(_states) > STATES_KEPT:
+            _states.popitem(last=False)
+    return state
 
 
 def agenda_names(slot_ids: Iterable[int | None] | None) -> list[str]:

@@ -14,6 +14,7 @@ Where no server loop runs (management commands, plain tests), a delivery is made
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -32,8 +33,8 @@ SOCKET_ROUTE = "ws/meetings/<int:meeting_id>/"
 SEND_TIMEOUT = 5.0
 
 # What a delivery makes when its time comes: (group, text) pairs to send, from the items
-# gathered under its key.
-Render = Callable[[frozenset[str]], list[tuple[str, str]]]
+# gathered under its key; a dict instead of a text is sent as the event itself.
+Render = Callable[[frozenset[str]], list[tuple[str, str | dict]]]
 
 
 def meeting_group(meeting_id: int) -> str:
@@ -51,14 +52,33 @@ def participant_group(participant_id: int) -> str:
     return f"participant-{participant_id}"
 
 
+def session_group(session_key: str | None) -> str:
+    """The sockets a logged-in browser opened, ended when it logs out."""
+    digest = hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
+    return f"session-{digest}"
+
+
+def end_session_sockets(sender, request, user, **kwargs) -> None:
+    """On logging out, close the sockets the browser opened as that user."""
+    if request is None or not request.session.session_key:
+        return
+    group = session_group(request.session.session_key)
+    outbox.post(lambda _items: [(group, {"type": "session.ended"})])
+
+
 def socket_path(meeting_id: int) -> str:
     """Where a page of the meeting opens its websocket."""
     return "/" + SOCKET_ROUTE.replace("<int:meeting_id>", str(meeting_id))
 
 
+def fragments_event(html: str) -> dict:
+    """The channel layer's event that carries rendered fragments to a group's sockets."""
+    return {"type": EVENT_TYPE, "html": html}
+
+
 def send_to_group(group: str, html: str) -> None:
     """Send one rendered text to every socket of a group, from synchronous code."""
-    async_to_sync(get_channel_layer().group_send)(group, {"type": EVENT_TYPE, "html": html})
+    async_to_sync(get_channel_layer().group_send)(group, fragments_event(html))
 
 
 def _render_in_thread(render: Render, items: frozenset[str]) -> list[tuple[str, str]]:
@@ -100,8 +120,11 @@ class Outbox:
         items = frozenset(items)
         loop = self.loop
         if loop is None or loop.is_closed():
-            for group, html in render(items):
-                send_to_group(group, html)
+            for group, payload in render(items):
+                if isinstance(payload, dict):
+                    async_to_sync(get_channel_layer().group_send)(group, payload)
+                else:
+                    send_to_group(group, payload)
             return
         loop.call_soon_threadsafe(self._accept, render, key, items, window)
 
@@ -134,10 +157,11 @@ class Outbox:
         try:
             messages = await sync_to_async(_render_in_thread, thread_sensitive=False)(render, items)
             layer = get_channel_layer()
-            for group, html in messages:
-                await asyncio.wait_for(
-                    layer.group_send(group, {"type": EVENT_TYPE, "html": html}), SEND_TIMEOUT
+            for group, payload in messages:
+                event = (
+                    payload if isinstance(payload, dict) else {"type": EVENT_TYPE, "html": payload}
                 )
+                await asyncio.wait_for(layer.group_send(group, event), SEND_TIMEOUT)
         except Exception:
             logger.exception("A live update could not be delivered")
 

@@ -85,6 +85,9 @@ def meeting_saving(sender: type, instance: Meeting, **kwargs: Any) -> None:
     if kwargs.get("raw") or instance._state.adding or instance.pk is None:
         return
     instance.revision = F("revision") + 1
+    # The live revision is raised only by announcements, in the database: a save of a
+    # meeting read earlier must never write back an older count.
+    instance.live_revision = F("live_revision")
 
 
 def meeting_saved(sender: type, instance: Meeting, created: bool, **kwargs: Any) -> None:
@@ -97,7 +100,7 @@ def meeting_saved(sender: type, instance: Meeting, created: bool, **kwargs: Any)
     # The look-back of later meetings shows this one's theme.
     if instance.series_id is not None and instance.number is not None:
         _bump(Meeting.objects.filter(series_id=instance.series_id, number__gt=instance.number))
-    instance.refresh_from_db(fields=["revision"])
+    instance.refresh_from_db(fields=["revision", "live_revision"])
 
 
 MEETING_PARTS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
@@ -64,3 +65,13 @@ def wall(meeting: Meeting) -> dict[str, str]:
         "slot", "room"
     )
     return {t.code: t.title for t in placed}
+
+
+REVISION_MARK = re.compile(r'<div id="live-revision" [^>]*></div>$')
+
+
+def without_revision_mark(html: str) -> str:
+    """A broadcast's fragments, without the mark every shared message ends with."""
+    found = REVISION_MARK.search(html)
+    assert found, f"no revision mark at the end of {html[-160:]!r}"
+    return html[: found.start()]

@@ -138,7 +138,8 @@ def test_one_report_goes_full_screen_on_the_projectors(
 
     walking.refresh_from_db()
     assert walking.spotlight.code == "B1"
-    [(group, html)] = sent
+    [(everyone, _mark), (group, html)] = sent
+    assert everyone == realtime.meeting_group(walking.pk)
     assert group == realtime.facilitators_group(walking.pk)
     # Code order: A1, A2, B1, C1.
     assert "About B1" in html and "← A2" in html and "C1 →" in html and "A1" not in html

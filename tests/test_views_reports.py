@@ -296,17 +296,6 @@ def test_people_search_is_for_the_meetings_own(client, discussing, ann):
     assert response.status_code == 403 and b"Ann" not in response.content
 
 
-def test_the_live_state_is_for_the_meetings_own(client, phone, discussing, topic):
-    url = reverse("live_state", args=[discussing.pk])
-
-    mine = phone.get(url).content.decode()
-    phone.logout()
-    stranger = client.get(url)
-
-    assert 'id="stage"' in mine and "Freight" in mine and 'id="moderation"' not in mine
-    assert stranger.status_code == 403
-
-
 def test_the_full_screen_button_is_for_facilitators(phone, lead, discussing, topic):
     discussing.phase = Meeting.Phase.VERNISSAGE
     discussing.save()

@@ -137,6 +137,9 @@ class Meeting(models.Model):
         help_text=_("Once closed, anyone with the link may download the documents."),
     )
     revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    # Counts every change a live page shows (interest marks and dots included), so that a
+    # page can tell it missed one. Distinct from `revision`, which renews the documents.
+    live_revision = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -62,10 +62,107 @@
     announceConnection(isOnline);
     everOnline = everOnline || isOnline;
     online = isOnline;
+    showLive();
+  }
+
+  // "Live" only while updates arrive: the socket is open and has been heard from lately.
+  function showLive() {
+    const stale = online && Date.now() - lastHeard > HEARD_WITHIN_MS;
     document.querySelectorAll("[data-connection]").forEach(function (el) {
-      el.classList.toggle("is-online", isOnline);
+      el.classList.toggle("is-online", online && !stale);
+      el.classList.toggle("is-stale", stale);
     });
-    document.body.classList.toggle("is-offline", !isOnline);
+    document.body.classList.toggle("is-offline", !online || stale);
+  }
+
+  // ---- Every screen comes back to the database's state by itself ----
+  // Each change raises the meeting's live revision. A message says which revisions it
+  // holds and as of which one it was rendered; the heartbeat (every few seconds) says the
+  // meeting's revision. A revision heard of but not received within a grace period means
+  // something was lost on the way: the page asks for the whole state over its socket. A
+  // socket that stays silent (a frozen channel layer) asks for it now and then too.
+  const HEARD_WITHIN_MS = 12000;
+  const GAP_GRACE_MS = 2500;
+  const ASK_EVERY_MS = 3000;
+  const POLL_SILENT_EVERY_MS = 10000;
+  const MARK = /id="live-revision"[^>]*data-covers="([\d ]*)"[^>]*data-rendered="(\d+)"([^>]*data-state)?/;
+  let openSocket = null; // the open socket's wrapper, to ask for the state
+  let known = 0; // every revision up to this one is on the page
+  const ahead = new Set(); // revisions after `known` that are on the page too
+  let stateAt = 0; // the revision of the last whole state
+  let highest = 0; // the highest revision the server spoke of
+  let lastHeard = Date.now();
+  let gapSince = 0;
+  let lastAsked = 0;
+
+  function cover(revisions) {
+    revisions.forEach(function (revision) { if (revision > known) ahead.add(revision); });
+    while (ahead.has(known + 1)) {
+      ahead.delete(known + 1);
+      known += 1;
+    }
+  }
+
+  function wholeState(revision) {
+    stateAt = revision;
+    known = Math.max(known, revision);
+    ahead.forEach(function (r) { if (r <= known) ahead.delete(r); });
+    cover([]);
+  }
+
+  function heardOf(revision) {
+    highest = Math.max(highest, revision);
+    if (highest > known) {
+      if (!gapSince) gapSince = Date.now();
+    } else {
+      gapSince = 0;
+    }
+  }
+
+  function askForState() {
+    if (!openSocket) return;
+    lastAsked = Date.now();
+    openSocket.send(JSON.stringify({ type: "state" }));
+  }
+
+  // Runs before htmx swaps a message: decide whether it is news, stale, or a heartbeat.
+  function onMessage(event) {
+    lastHeard = Date.now();
+    showLive();
+    const text = event.detail.message || "";
+    if (text.charAt(0) === "{") {
+      event.preventDefault(); // not HTML: the heartbeat, or a pong
+      let message = null;
+      try { message = JSON.parse(text); } catch (ignored) { return; }
+      if (message && message.type === "revision") heardOf(message.revision);
+      return;
+    }
+    const mark = MARK.exec(text);
+    if (!mark) return; // one's own nudge: no revision
+    const rendered = parseInt(mark[2], 10);
+    if (rendered < stateAt) {
+      // Rendered before the state this page shows: older news, already here.
+      event.preventDefault();
+      return;
+    }
+    if (mark[3]) wholeState(rendered);
+    else cover(mark[1].split(" ").filter(Boolean).map(Number));
+    heardOf(rendered);
+  }
+
+  function watch() {
+    const now = Date.now();
+    showLive();
+    if (!openSocket || now - lastAsked < ASK_EVERY_MS) return;
+    if (gapSince && now - gapSince > GAP_GRACE_MS) askForState();
+    else if (now - lastHeard > HEARD_WITHIN_MS && now - lastAsked > POLL_SILENT_EVERY_MS) {
+      askForState();
+    }
+  }
+
+  function pageState() {
+    const mark = document.getElementById("live-revision");
+    if (mark && mark.dataset.rendered) wholeState(parseInt(mark.dataset.rendered, 10));
   }
 
   // After a long time offline, htmx waits up to a minute between attempts. When the
@@ -115,6 +212,8 @@
   // this one GET catches up with it. It swaps only the list (#mine), never a field
   // being typed in (see phone.html and phone.js).
   function onOpen(event) {
+    lastHeard = Date.now();
+    openSocket = event.detail.socketWrapper || null;
     setOnline(true);
     lastSocket = null;
     const shell = event.target.closest ? event.target.closest("[data-mine-url]") : null;
@@ -127,6 +226,7 @@
   // restarts says "going away" (1001) or closes normally (1000): reconnect then too.
   // 4403 means this browser may not listen (any more): reload, which leads to joining.
   function onClose(event) {
+    openSocket = null;
     setOnline(false);
     const detail = event.detail || {};
     const code = detail.event ? detail.event.code : 0;
@@ -139,11 +239,15 @@
     }
   }
 
+  document.addEventListener("DOMContentLoaded", pageState);
   document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:wsBeforeMessage", onMessage);
+  document.addEventListener("live:ask-state", askForState);
   document.addEventListener("htmx:wsOpen", onOpen);
   document.addEventListener("htmx:wsClose", onClose);
   document.addEventListener("htmx:wsAfterMessage", refresh);
   document.addEventListener("htmx:afterSettle", refresh);
   document.addEventListener("htmx:oobAfterSwap", refresh);
   setInterval(markCurrentSlot, 30000);
+  setInterval(watch, 1000);
 })();

@@ -52,9 +52,8 @@
     if (!now || !now.dataset.changesAt || !now.dataset.serverNow) return;
     const wait = Date.parse(now.dataset.changesAt) - Date.parse(now.dataset.serverNow);
     if (!(wait >= 0)) return;
-    const shell = document.querySelector("[data-state-url]");
     timer = window.setTimeout(function () {
-      htmx.ajax("GET", shell.dataset.stateUrl, { source: shell, swap: "none" });
+      document.dispatchEvent(new CustomEvent("live:ask-state"));
     }, wait + 1000 + Math.random() * 4000);
   }
 

@@ -137,8 +137,19 @@ class Server:
 
     def demo_meeting_in_phase(self, phase: str) -> tuple[int, str]:
         """The demo meeting, moved to this phase first: a journey does not depend on the last."""
-        self.query("UPDATE sessions_app_meeting SET phase = ? WHERE title = ?", phase, DEMO_TITLE)
-        return self.demo_meeting()
+        meeting = self.demo_meeting()
+        self.move_to_phase(meeting[0], phase)
+        return meeting
+
+    def move_to_phase(self, meeting_id: int, phase: str) -> None:
+        """Set a meeting's phase behind the app's back, raising its live revision as the
+        app's own writes do, so that live pages and the server's cached state follow."""
+        self.query(
+            "UPDATE sessions_app_meeting SET phase = ?, live_revision = live_revision + 1"
+            " WHERE id = ?",
+            phase,
+            meeting_id,
+        )
 
 
 def log_in(page, server: Server) -> None:

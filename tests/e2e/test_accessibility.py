@@ -73,7 +73,7 @@ def phone(browser, server, demo):
 
 
 def _set_phase(server, meeting_id: int, phase: str) -> None:
-    server.query("UPDATE sessions_app_meeting SET phase = ? WHERE id = ?", phase, meeting_id)
+    server.move_to_phase(meeting_id, phase)
 
 
 def _axe(page) -> dict[str, list[dict]]:

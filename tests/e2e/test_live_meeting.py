@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -197,13 +196,8 @@ def test_phone_catches_up_by_itself_after_losing_its_connection(browser, server)
     expect(phone.locator(".connection")).not_to_have_class(re.compile(r"\bis-online\b"))
     # Said to a screen reader too, politely, and again when it is back.
     expect(phone.locator("#phone-status")).to_have_text("Anslutningen bröts. Ansluter igen…")
-    with sqlite3.connect(server.database) as connection:
-        connection.execute(
-            "UPDATE sessions_app_meeting SET phase = 'vernissage' WHERE id = ?", (meeting_id,)
-        )
-        connection.execute(
-            "UPDATE sessions_app_topic SET title = ? WHERE title = ?", (title + " (ny)", title)
-        )
+    server.move_to_phase(meeting_id, "vernissage")
+    server.query("UPDATE sessions_app_topic SET title = ? WHERE title = ?", title + " (ny)", title)
     server.start()
 
     # No reload, no tap: the phone reconnects, gets the state and its own topics again.

@@ -190,7 +190,7 @@ def _title_sizes(page) -> list[dict]:
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
 def test_projector_shows_the_seed_s_long_titles_whole(browser, server, size):
     meeting_id, _code = server.demo_meeting()
-    server.query("UPDATE sessions_app_meeting SET phase = 'agenda' WHERE id = ?", meeting_id)
+    server.move_to_phase(meeting_id, "agenda")
     page = open_projector(browser, server, meeting_id, width=size[0], height=size[1])
     page.wait_for_load_state("networkidle")
 

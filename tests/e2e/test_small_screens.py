@@ -34,7 +34,7 @@ def _overflow(page, width: int) -> list[str]:
 @pytest.mark.parametrize("width", [360, 390])
 def test_no_page_is_wider_than_a_phone(browser, server, width):
     meeting_id, code = server.demo_meeting()
-    server.query("UPDATE sessions_app_meeting SET phase = 'agenda' WHERE id = ?", meeting_id)
+    server.move_to_phase(meeting_id, "agenda")
     pages = {
         "home": "/",
         "meeting": f"/meetings/{meeting_id}/",
@@ -62,7 +62,7 @@ def test_no_page_is_wider_than_a_phone(browser, server, width):
 
 def test_every_phone_control_fits_a_finger(browser, server):
     meeting_id, code = server.demo_meeting()
-    server.query("UPDATE sessions_app_meeting SET phase = 'agenda' WHERE id = ?", meeting_id)
+    server.move_to_phase(meeting_id, "agenda")
     context = _phone_context(browser, 390)
     page = context.new_page()
     small: dict[str, list[str]] = {}
@@ -95,7 +95,7 @@ def test_phone_says_what_it_did_and_keeps_the_focus(browser, server):
     from playwright.sync_api import expect
 
     meeting_id, code = server.demo_meeting()
-    server.query("UPDATE sessions_app_meeting SET phase = 'agenda' WHERE id = ?", meeting_id)
+    server.move_to_phase(meeting_id, "agenda")
     phone = join_by_code(browser, server, code, "Status Phone")
     expect(phone.get_by_role("heading", level=1)).to_have_text(DEMO_TITLE)
     status = phone.locator("#phone-status[role=status]")
