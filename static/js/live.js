@@ -126,19 +126,29 @@
   }
 
   // Runs before htmx swaps a message: decide whether it is news, stale, or a heartbeat.
-  function onMessage(event) {
+  // Only what comes through the channel layer (heartbeats, broadcasts) shows that updates
+  // arrive: the state a page asked for comes straight from its server, even when the
+  // layer is frozen.
+  function heard() {
     lastHeard = Date.now();
     showLive();
+  }
+
+  function onMessage(event) {
     const text = event.detail.message || "";
     if (text.charAt(0) === "{") {
       event.preventDefault(); // not HTML: the heartbeat, or a pong
       let message = null;
       try { message = JSON.parse(text); } catch (ignored) { return; }
-      if (message && message.type === "revision") heardOf(message.revision);
+      if (message && message.type === "revision") {
+        heard();
+        heardOf(message.revision);
+      }
       return;
     }
     const mark = MARK.exec(text);
     if (!mark) return; // one's own nudge: no revision
+    if (!mark[3]) heard();
     const rendered = parseInt(mark[2], 10);
     if (rendered < stateAt) {
       // Rendered before the state this page shows: older news, already here.
