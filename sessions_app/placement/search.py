@@ -20,9 +20,9 @@ from enum import StrEnum
 from .wall import Cell, Instance, Score, cells_of, score_wall
 
 SEED = 20261127
-STEPS = 60_000
+STEPS = 45_000
 """Annealing steps for the largest walls; smaller walls take fewer (see `_steps`)."""
-STEPS_PER_CHOICE = 500
+STEPS_PER_CHOICE = 250
 PHASES = ((0.6, 2.0, 0.02), (0.25, 20.0, 0.2), (0.15, 2.0, 0.05))
 """Share of the steps, first and last temperature of annealing clashes (in clashes), then
 people over capacity (in people), then how late the topics are (in slots)."""
@@ -31,6 +31,8 @@ RELOCATE_SHARE = 0.3
 
 
 class Reason(StrEnum):
+    """Why a topic stays in the tray; the values are stable, for the UI to word."""
+
     NO_FREE_CELL = "no_free_cell"
     CONVENERS_BUSY = "conveners_busy"
 
@@ -362,7 +364,7 @@ def suggest_placement(
     """Suggest cells for the raised topics (and, if allowed, moves of unpinned placed ones)."""
     search = _Search(instance, allow_moves=allow_moves)
     search.start_greedy()
-    if search.movable:
+    if search.movable and search.slots:
         steps = _steps(search) if steps is None else steps
         rng = random.Random(SEED)
         units = (
