@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 
 from placement import SIZES, generate
@@ -34,7 +35,13 @@ def terms(instance: Instance):
     return wanted_by, convened_by, over
 
 
-def solve_cpsat(instance: Instance, seconds: float, workers: int) -> dict:
+def solve_cpsat(
+    instance: Instance,
+    seconds: float,
+    workers: int,
+    hint: dict[int, tuple[int, int]] | None,
+    rules: int,
+) -> dict:
     from ortools.sat.python import cp_model
 
     n, slots, rooms = len(instance.topics), len(instance.slots), len(instance.rooms)
@@ -67,8 +74,16 @@ def solve_cpsat(instance: Instance, seconds: float, workers: int) -> dict:
         "over_capacity": sum(over[i][r] * x[i, s, r] for (i, s, r) in x),
         "slot_positions": sum(s * y[i, s] for (i, s) in y),
     }
+    if hint is not None:
+        slot_at = {slot.id: s for s, slot in enumerate(instance.slots)}
+        room_at = {room.id: r for r, room in enumerate(instance.rooms)}
+        for i, topic in enumerate(instance.topics):
+            cell = hint[topic.id]
+            for (j, s, r), var in x.items():
+                if j == i:
+                    model.add_hint(var, (s, r) == (slot_at[cell[0]], room_at[cell[1]]))
     result = {}
-    for name, objective in stages.items():
+    for name, objective in list(stages.items())[:rules]:
         model.minimize(objective)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
@@ -91,7 +106,7 @@ def solve_cpsat(instance: Instance, seconds: float, workers: int) -> dict:
     return result
 
 
-def solve_highs(instance: Instance, seconds: float) -> dict:
+def solve_highs(instance: Instance, seconds: float, rules: int) -> dict:
     import highspy
 
     n, slots, rooms = len(instance.topics), len(instance.slots), len(instance.rooms)
@@ -123,15 +138,19 @@ def solve_highs(instance: Instance, seconds: float) -> dict:
         "slot_positions": sum(s * y[i, s] for (i, s) in y),
     }
     result = {}
-    for name, objective in stages.items():
+    for name, objective in list(stages.items())[:rules]:
         started = time.perf_counter()
         h.minimize(objective)
         info = h.getInfo()
+        status = h.modelStatusToString(h.getModelStatus())
+        if not math.isfinite(info.objective_function_value):
+            result[name] = {"status": f"{status}, no placement found"}
+            break
         value = round(info.objective_function_value)
         result[name] = {
             "value": value,
             "bound": round(info.mip_dual_bound, 1),
-            "status": h.modelStatusToString(h.getModelStatus()),
+            "status": status,
             "seconds": round(time.perf_counter() - started, 1),
         }
         h.addConstr(objective <= value)
@@ -145,19 +164,32 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="time limit of each rule")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT's search workers")
     parser.add_argument("--seed", type=int, default=None, help="the generator's seed")
+    parser.add_argument(
+        "--rules", type=int, choices=[1, 2, 3], default=3, help="solve only the first rules"
+    )
+    parser.add_argument(
+        "--hint", action="store_true", help="start CP-SAT from the suggestion: can it do better?"
+    )
     args = parser.parse_args()
     size = SIZES[args.size]
     instance = generate(*size) if args.seed is None else generate(*size, seed=args.seed)
     suggestion = suggest_placement(instance)
     solved = (
-        solve_cpsat(instance, args.seconds, args.workers)
+        solve_cpsat(
+            instance,
+            args.seconds,
+            args.workers,
+            suggestion.placement if args.hint else None,
+            args.rules,
+        )
         if args.solver == "cpsat"
-        else solve_highs(instance, args.seconds)
+        else solve_highs(instance, args.seconds, args.rules)
     )
     line = {
         "size": args.size,
         "solver": args.solver,
         "seconds_per_rule": args.seconds,
+        "hint": args.hint,
         "suggestion": {
             "clashes": suggestion.after.clashes,
             "over_capacity": suggestion.after.over_capacity,

@@ -48,45 +48,45 @@ def grid(slots: int, rooms: int, topics, capacities=None) -> Instance:
 
 
 def test_shared_interest_warns_at_three_shared_people():
-    wall = grid(1, 2, [
+    topics = [
         topic(1, {100}, {1, 2, 3}, cell=(1, 11)),
         topic(2, {200}, {1, 2, 3, 20, 21, 22}, cell=(1, 12)),
-    ])  # fmt: skip
+    ]
+    wall = grid(1, 2, topics)
 
     # Topic 1 is wanted by 4: its convener and the three who also want topic 2.
     assert shared_interest(wall) == [SharedInterest(slot=1, topic=1, other=2, shared=3, wanted=4)]
 
 
 def test_shared_interest_is_quiet_below_three_shared_people():
-    wall = grid(1, 2, [
+    topics = [
         topic(1, {100}, {1, 2}, cell=(1, 11)),
         topic(2, {200}, {1, 2}, cell=(1, 12)),
-    ])  # fmt: skip
+    ]
+    wall = grid(1, 2, topics)
 
     assert shared_interest(wall) == []
 
 
 def test_shared_interest_needs_a_third_of_the_smaller_topic():
-    a_third = grid(1, 2, [
-        topic(1, {100}, {1, 2, 3, 4, 5, 6, 7, 8}, cell=(1, 11)),
-        topic(2, {200}, {1, 2, 3, 20, 21, 22, 23, 24, 25, 26}, cell=(1, 12)),
-    ])  # fmt: skip
-    less_than_a_third = grid(1, 2, [
-        topic(1, {100}, {1, 2, 3, 4, 5, 6, 7, 8, 9}, cell=(1, 11)),
-        topic(2, {200}, {1, 2, 3, 20, 21, 22, 23, 24, 25, 26}, cell=(1, 12)),
-    ])  # fmt: skip
+    def wall(marked_by: int) -> Instance:
+        """Topic 1 wanted by its convener and `marked_by` people, 3 of whom want topic 2."""
+        first = topic(1, {100}, range(1, marked_by + 1), cell=(1, 11))
+        second = topic(2, {200}, {1, 2, 3, *range(20, 30)}, cell=(1, 12))
+        return grid(1, 2, [first, second])
 
     # 3 of the 9 who want topic 1 warn; 3 of 10 do not.
-    assert shared_interest(a_third) == [SharedInterest(1, 1, 2, shared=3, wanted=9)]
-    assert shared_interest(less_than_a_third) == []
+    assert shared_interest(wall(8)) == [SharedInterest(1, 1, 2, shared=3, wanted=9)]
+    assert shared_interest(wall(9)) == []
 
 
 def test_shared_interest_names_the_less_wanted_topic_for_the_message():
     # "A1 and C1 share 4 of the 5 people interested in A1."
-    wall = grid(1, 3, [
+    topics = [
         topic(1, {1}, {2, 3, 4, 5}, cell=(1, 11)),
         topic(2, {9}, {1, 2, 3, 4, 10, 11, 12}, cell=(1, 13)),
-    ])  # fmt: skip
+    ]
+    wall = grid(1, 3, topics)
 
     (warning,) = shared_interest(wall)
 
@@ -95,20 +95,22 @@ def test_shared_interest_names_the_less_wanted_topic_for_the_message():
 
 def test_shared_interest_counts_a_convener_who_marked_another_topic_of_the_slot():
     # Person 1 convenes topic 1 and marked topic 2: with 2 and 3, three people want both.
-    wall = grid(1, 2, [
+    topics = [
         topic(1, {1}, {2, 3}, cell=(1, 11)),
         topic(2, {9}, {1, 2, 3}, cell=(1, 12)),
-    ])  # fmt: skip
+    ]
+    wall = grid(1, 2, topics)
 
     assert shared_interest(wall) == [SharedInterest(1, 1, 2, shared=3, wanted=3)]
 
 
 def test_shared_interest_ignores_topics_of_other_slots_and_the_tray():
-    wall = grid(2, 1, [
+    topics = [
         topic(1, {100}, {1, 2, 3}, cell=(1, 11)),
         topic(2, {200}, {1, 2, 3}, cell=(2, 11)),
         topic(3, {300}, {1, 2, 3}),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 1, topics)
 
     assert shared_interest(wall) == []
 
@@ -117,13 +119,14 @@ def test_shared_interest_ignores_topics_of_other_slots_and_the_tray():
 
 
 def test_score_wall_counts_each_wanted_topic_beyond_the_first_in_a_slot():
-    wall = grid(2, 3, [
+    topics = [
         topic(1, {100}, {1, 2}, cell=(1, 11)),
         topic(2, {200}, {1, 2}, cell=(1, 12)),
         topic(3, {300}, {1}, cell=(1, 13)),
         topic(4, {400}, {1, 2}, cell=(2, 11)),
         topic(5, {500}, {1, 2}),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 3, topics)
 
     # Person 1 wants three topics of slot 1 (2 clashes), person 2 two (1 clash); the
     # single topic of slot 2 and the tray clash with nothing.
@@ -131,20 +134,22 @@ def test_score_wall_counts_each_wanted_topic_beyond_the_first_in_a_slot():
 
 
 def test_score_wall_counts_a_convener_as_wanting_their_own_topic():
-    wall = grid(1, 2, [
+    topics = [
         topic(1, {1}, cell=(1, 11)),
         topic(2, {2}, {1}, cell=(1, 12)),
-    ])  # fmt: skip
+    ]
+    wall = grid(1, 2, topics)
 
     assert score_wall(wall) == Score(clashes=1, people_choosing=1, over_capacity=0)
 
 
 def test_score_wall_counts_people_over_each_room_capacity():
-    wall = grid(1, 3, [
+    topics = [
         topic(1, {100}, range(1, 8), cell=(1, 11)),
         topic(2, {200}, range(20, 23), cell=(1, 12)),
         topic(3, {300}, range(30, 60), cell=(1, 13)),
-    ], capacities=[5, 5, None])  # fmt: skip
+    ]
+    wall = grid(1, 3, topics, capacities=[5, 5, None])
 
     # 8 want topic 1 in a room for 5, 4 want topic 2; room 13 holds everyone.
     assert score_wall(wall).over_capacity == 3
@@ -190,12 +195,13 @@ def test_suggest_placement_places_every_raised_topic_even_when_they_clash():
 
 
 def test_suggest_placement_puts_topics_many_want_together_in_different_slots():
-    wall = grid(2, 2, [
+    topics = [
         topic(1, {1}, {10, 11, 12, 13}),
         topic(2, {2}, {10, 11, 12, 13}),
         topic(3, {3}, {20, 21, 22}),
         topic(4, {4}, {20, 21, 22}),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 2, topics)
 
     suggestion = suggest_placement(wall)
 
@@ -206,11 +212,12 @@ def test_suggest_placement_puts_topics_many_want_together_in_different_slots():
 
 
 def test_suggest_placement_gives_the_most_wanted_topic_the_biggest_room():
-    wall = grid(1, 3, [
+    topics = [
         topic(1, {1}, range(10, 14)),
         topic(2, {2}, range(20, 60)),
         topic(3, {3}, range(60, 75)),
-    ], capacities=[10, 40, 20])  # fmt: skip
+    ]
+    wall = grid(1, 3, topics, capacities=[10, 40, 20])
 
     suggestion = suggest_placement(wall)
 
@@ -229,11 +236,12 @@ def test_suggest_placement_fills_earlier_slots_first():
 def test_suggest_placement_keeps_conveners_out_of_two_rooms_of_one_slot():
     # A co-signed topic and a merged one share convener 2; everyone wants all three.
     everyone = set(range(10, 20))
-    wall = grid(2, 3, [
+    topics = [
         topic(1, {1, 2}, everyone),
         topic(2, {2, 3, 4}, everyone),
         topic(3, {5}, everyone),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 3, topics)
 
     suggestion = suggest_placement(wall)
 
@@ -241,11 +249,12 @@ def test_suggest_placement_keeps_conveners_out_of_two_rooms_of_one_slot():
 
 
 def test_suggest_placement_leaves_placed_topics_alone_unless_moves_are_allowed():
-    wall = grid(2, 2, [
+    topics = [
         topic(1, {1}, {10, 11, 12}, cell=(1, 11)),
         topic(2, {2}, {10, 11, 12}, cell=(1, 12)),
         topic(3, {3}, {20}),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 2, topics)
 
     kept = suggest_placement(wall)
     moved = suggest_placement(wall, allow_moves=True)
@@ -257,11 +266,12 @@ def test_suggest_placement_leaves_placed_topics_alone_unless_moves_are_allowed()
 
 
 def test_suggest_placement_never_moves_a_pinned_topic():
-    wall = grid(2, 2, [
+    topics = [
         topic(1, {1}, {10, 11, 12}, cell=(1, 11), pinned=True),
         topic(2, {2}, {10, 11, 12}, cell=(1, 12), pinned=True),
         topic(3, {3}, {10, 11, 12}, cell=(2, 11)),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 2, topics)
 
     suggestion = suggest_placement(wall, allow_moves=True)
 
@@ -281,11 +291,12 @@ def test_suggest_placement_says_when_there_is_no_free_cell():
 
 
 def test_suggest_placement_says_when_a_convener_is_busy_in_every_free_slot():
-    wall = grid(2, 2, [
+    topics = [
         topic(1, {2}, cell=(1, 11)),
         topic(2, {1, 2}, cell=(2, 12)),
         topic(3, {2}),
-    ])  # fmt: skip
+    ]
+    wall = grid(2, 2, topics)
 
     suggestion = suggest_placement(wall)
 
