@@ -51,8 +51,8 @@ def _discard(pool: ProcessPoolExecutor) -> None:
 def suggest_placement_in_pool(
     instance: Instance, *, allow_moves: bool = False, timeout: float = TIMEOUT
 ) -> Suggestion:
-    """`suggest_placement` in the worker process, from a thread (such as a sync view's);
-    TimeoutError after `timeout` seconds, BrokenProcessPool if the worker died."""
+    """`suggest_placement` in the worker process, waited for in this (a sync view's) thread."""
+    # TimeoutError after `timeout` seconds; BrokenProcessPool if the worker died.
     pool, future = _submit(instance, allow_moves)
     try:
         return future.result(timeout)
@@ -68,6 +68,7 @@ async def suggest_placement_async(
     instance: Instance, *, allow_moves: bool = False, timeout: float = TIMEOUT
 ) -> Suggestion:
     """`suggest_placement` in the worker process, awaited without blocking the event loop."""
+    # TimeoutError after `timeout` seconds; BrokenProcessPool if the worker died.
     pool, future = _submit(instance, allow_moves)
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout)

@@ -161,8 +161,7 @@ class _Search:
         return True
 
     def move(self, changes: list[tuple[int, int | None]]) -> bool:
-        """Put each topic in its new slot (None: the tray) if the rules allow, else change
-        nothing."""
+        """Put topics in new slots (None: the tray) if the rules allow; else change nothing."""
         if not self.allows(changes):
             return False
         slot_of, members, home = self.slot_of, self.members, self.home
@@ -207,8 +206,9 @@ class _Search:
     def anneal(
         self, steps: int, rng: random.Random, *, hot: float, cold: float, unit: int, above: int
     ) -> None:
-        """Simulated annealing on one rule (`unit` is its weight), never worse on the rules
-        before it (weight `above`); ends on the best placement seen."""
+        """Anneal one rule (weight `unit`), never worse on the earlier ones; end on the best."""
+        # Below `above`, the energy holds only this rule and the later ones, so
+        # `energy // above` is the earlier rules' part.
         movable = self.movable
         energy = best = self.energy()
         best_slots = list(self.slot_of)
@@ -250,8 +250,7 @@ class _Search:
                 self.move([(t, slot_of[t])])
 
     def descend(self) -> None:
-        """Take every move, swap or exchange of two slots' topics that improves, until none
-        does."""
+        """Take every improving move, swap or exchange of two slots' topics until none is left."""
         improved = True
         while improved:
             improved = False
@@ -284,8 +283,8 @@ class _Search:
         return False
 
     def placement(self) -> dict[int, Cell]:
-        """Each placed topic's cell: the most wanted of a slot in its biggest free room,
-        except that a topic staying in its slot keeps its room where that costs nothing."""
+        """Each placed topic's cell, the most wanted of a slot in its biggest free room."""
+        # Except that a topic staying in its slot keeps its room where that costs no seat.
         topics, slots, rooms = self.instance.topics, self.instance.slots, self.instance.rooms
         result = {topics[t].id: topics[t].cell for s in self.fixed for t in s}
         for s in range(self.slots):

@@ -115,8 +115,7 @@ class Score:
 
 
 def score_wall(instance: Instance, placement: Mapping[int, Cell] | None = None) -> Score:
-    """Clashes, people who must choose, and people over capacity of a wall (as it stands by
-    default)."""
+    """Score a placement of the wall; by default, the wall as it stands."""
     placement = cells_of(instance) if placement is None else placement
     capacity = {room.id: room.capacity for room in instance.rooms}
     wanted_in_slot: dict[int, Counter[int]] = {}
