@@ -223,7 +223,10 @@ def issue_new_sign(*, meeting: Meeting, topic_id: int) -> Sign:
 
 def sign_for_secret(secret: str) -> Sign | None:
     """The sign whose QR code carries this secret, if it is still the topic's sign."""
+    # Secrets are URL-safe base64; anything else (a NUL byte, say) is no secret of ours.
     if not secret or len(secret) > Sign._meta.get_field("secret").max_length:
+        return None
+    if not all(char.isascii() and (char.isalnum() or char in "-_") for char in secret):
         return None
     return Sign.objects.select_related("topic__meeting").filter(secret=secret).first()
 

@@ -331,3 +331,35 @@ def test_phone_offers_only_what_the_topic_status_allows(phone, meeting, ann):
     assert "Raise it" in articles["Draft of mine"] and "Edit" in articles["Draft of mine"]
     assert "Raise it" not in articles["Raised of mine"] and "Edit" in articles["Raised of mine"]
     assert "Raise it" not in articles["Placed of mine"] and "Edit" not in articles["Placed of mine"]
+
+
+@pytest.mark.parametrize("path", ["/join/?code=%00", "/join/?code=AB%00CD", "/j/%00/", "/s/%00ab/"])
+def test_a_nul_byte_in_a_code_is_an_unknown_code_not_an_error(client, meeting, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "text/html" in response["Content-Type"]
+
+
+@pytest.mark.parametrize("partner", ["¹", "٣", "3.0", "-1", "", "9" * 40])
+def test_a_partner_that_is_no_plain_number_is_refused_and_nothing_changes(
+    phone, meeting, ann, partner
+):
+    Participant.objects.create(meeting=meeting, name="Bo")
+    topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
+
+    response = htmx_post(phone, "phone_topic_share", meeting.pk, topic.pk, partner=partner)
+
+    assert response.status_code == 422 and "Choose a partner" in response.content.decode()
+    topic.refresh_from_db()
+    assert (topic.status, topic.partner) == (Topic.Status.DRAFT, None)
+
+
+def test_joining_gives_the_browser_a_new_session_key(client, meeting):
+    client.get(reverse("join_code", args=[meeting.join_code]))
+    planted = client.session.session_key or client.cookies["sessionid"].value
+
+    client.post(reverse("join_code", args=[meeting.join_code]), {"name": "Ann"})
+
+    assert client.cookies["sessionid"].value != planted
+    assert client.get(reverse("phone", args=[meeting.pk])).status_code == 200

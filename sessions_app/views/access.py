@@ -55,8 +55,16 @@ def facilitator_view(view=None, *, meeting_language: bool = False):
 
 
 def normalize_code(code: str) -> str:
-    """A join code as typed on a phone: any case, spaces and dashes ignored."""
-    return "".join(code.split()).replace("-", "").upper()[:CODE_MAX]
+    """A join code as typed on a phone: any case; spaces, dashes and anything that is not a
+    letter or digit (a NUL byte, say) ignored."""
+    return "".join(char for char in code.upper() if char.isascii() and char.isalnum())[:CODE_MAX]
+
+
+def number(raw: str | None) -> int | None:
+    """A whole number as a form or an address sends it (ASCII digits only, such as an id),
+    or None for anything else: "¹" or "٣" are digits to Python, not ids."""
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 16 else None
 
 
 def meeting_for_code(code: str) -> Meeting | None:

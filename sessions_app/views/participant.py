@@ -14,7 +14,7 @@ from .. import action_plan, fragments, realtime, reporting, services, vernissage
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Participant, Topic
-from .access import meeting_for_code, participant_view, unknown_code
+from .access import meeting_for_code, number, participant_view, unknown_code
 from .reports import trade_sign
 
 Status = Topic.Status
@@ -50,6 +50,9 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
             except DomainError as exc:
                 error = str(exc)
             else:
+                # A new identity, a new session key: a key planted in this browser
+                # beforehand does not make its planter the same participant.
+                request.session.cycle_key()
                 remember(request.session, participant)
                 pending = pop_pending_sign(request.session)
                 if pending:
@@ -110,10 +113,10 @@ def _phone_page(request: HttpRequest, participant: Participant, **extra) -> Http
     meeting = participant.meeting
     context = fragments.context_for(meeting, fragments.SHARED) | mine_context(participant, **extra)
     # "Adopt this" on a report: the initiative form starts from the report's topic.
-    adopt = request.GET.get("adopt", "")
-    if adopt.isascii() and adopt.isdigit() and len(adopt) < 12:
+    adopt = number(request.GET.get("adopt"))
+    if adopt is not None:
         context["adopt_topic"] = next(
-            (card.topic for card in context["board"].placed if card.topic.pk == int(adopt)), None
+            (card.topic for card in context["board"].placed if card.topic.pk == adopt), None
         )
     context["socket_path"] = realtime.socket_path(meeting.pk)
     status = 422 if extra.get("error") else 200
@@ -180,10 +183,10 @@ def topic_edit(request: HttpRequest, participant: Participant, topic_id: int) ->
 
 @_topic_write
 def topic_share(request: HttpRequest, participant: Participant, topic_id: int) -> None:
-    partner = request.POST.get("partner", "")
-    if not partner.isdigit():
+    partner = number(request.POST.get("partner"))
+    if partner is None:
         raise ParticipationError(_("Choose a partner."))
-    services.share_topic(participant=participant, topic_id=topic_id, partner_id=int(partner))
+    services.share_topic(participant=participant, topic_id=topic_id, partner_id=partner)
 
 
 @_topic_write

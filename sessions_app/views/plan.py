@@ -13,7 +13,7 @@ from .. import action_plan, closing, facilitation
 from ..errors import DomainError
 from ..forms import PlanActionForm, PublishForm
 from ..models import Initiative, Meeting, Participant
-from .access import facilitator_view, participant_view
+from .access import facilitator_view, number, participant_view
 from .participant import me_answer
 
 
@@ -30,11 +30,6 @@ def _plan_answer(request: HttpRequest, participant: Participant, part: str, **co
     )
 
 
-def _number(raw: str | None) -> int | None:
-    raw = raw or ""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
-
-
 @require_POST
 @participant_view
 def initiative_raise(request: HttpRequest, participant: Participant) -> HttpResponse:
@@ -46,7 +41,7 @@ def initiative_raise(request: HttpRequest, participant: Participant) -> HttpResp
             what=request.POST.get("what", ""),
             levels=request.POST.getlist("levels"),
             when=request.POST.get("when", ""),
-            topic_id=_number(request.POST.get("topic")),
+            topic_id=number(request.POST.get("topic")),
         )
     except DomainError as error:
         return _plan_answer(request, participant, "raise_result", error=str(error))

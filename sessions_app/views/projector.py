@@ -13,7 +13,7 @@ from ..errors import DomainError
 from ..forms import BoardActionForm
 from ..models import Meeting
 from ..qr import qr_svg
-from .access import facilitator_view
+from .access import facilitator_view, number
 
 ALL_FRAGMENTS = [*fragments.SHARED, *fragments.FACILITATORS]
 
@@ -109,7 +109,7 @@ def set_phase(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 def spotlight(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     """Show one report full screen on every projector, or go back to all of them."""
     raw = request.POST.get("topic", "")
-    topic_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    topic_id = number(raw)
     if raw and topic_id is None:
         return _board_message(
             request, meeting, _("That report is not on this meeting's wall."), error=True

@@ -26,7 +26,7 @@ from ..identity import keep_pending_sign, participant_for
 from ..models import Meeting, Participant, Report, Topic
 from ..permissions import can_facilitate
 from ..reporting import ReportConflict, Writer
-from .access import facilitator_view, participant_view
+from .access import facilitator_view, number, participant_view
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,8 @@ def _form(request: HttpRequest, meeting: Meeting, topic_id: int, writer: Writer,
 
 def _version(raw: str | None) -> int:
     """A version number as a form sends it; anything else counts as no version at all."""
-    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
+    found = number(raw)
+    return -1 if found is None else found
 
 
 def _saved_as_json(save) -> JsonResponse:
