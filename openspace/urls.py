@@ -40,6 +40,7 @@ urlpatterns = [
     path("meetings/<int:pk>/board/", projector.board_action, name="board_action"),
     path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
     path("meetings/<int:pk>/spotlight/", projector.spotlight, name="spotlight"),
+    path("meetings/<int:pk>/join-code/", projector.new_join_code, name="new_join_code"),
     path("meetings/<int:pk>/plan/", plan.plan_manage, name="plan_manage"),
     path("meetings/<int:pk>/plan/change/", plan.plan_action, name="plan_action"),
     path("meetings/<int:pk>/summary/", plan.summary, name="summary"),

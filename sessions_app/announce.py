@@ -40,7 +40,11 @@ def _split(items: Iterable[str]) -> tuple[list[str], list[int]]:
 
 
 def _rendered(
-    meeting_id: int, shared: Iterable[str], facilitators: Iterable[str], revisions: list[int]
+    meeting_id: int,
+    shared: Iterable[str],
+    facilitators: Iterable[str],
+    revisions: list[int],
+    **extra,
 ) -> list[tuple[str, str]]:
     shared, facilitators = tuple(shared), tuple(facilitators)
     meeting = Meeting.objects.filter(pk=meeting_id).first()
@@ -53,7 +57,7 @@ def _rendered(
     html += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
     messages = [(realtime.meeting_group(meeting_id), html)]
     if facilitators:
-        html = fragments.render(meeting, facilitators)
+        html = fragments.render(meeting, facilitators, **extra)
         messages.append((realtime.facilitators_group(meeting_id), html))
     return messages
 
@@ -112,6 +116,16 @@ def phase_changed(meeting: Meeting) -> None:
         meeting.pk,
         shared=fragments.PHASE_SECTIONS,
         facilitators=["phase_control", "spotlight"],
+    )
+
+
+def join_code_changed(meeting: Meeting, *, join_url: str, qr_svg: str) -> None:
+    """The meeting has a new join code: the projectors show it, with its QR code."""
+    revision = raise_live_revision(meeting.pk)
+    realtime.after_commit(
+        lambda _items: _rendered(
+            meeting.pk, (), ["join_panel"], [revision], join_url=join_url, qr_svg=qr_svg
+        )
     )
 
 

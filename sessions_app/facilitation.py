@@ -6,12 +6,15 @@ that it is ready before people leave. A closed meeting is reopened into its clos
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import announce, pdf
 from .errors import FacilitationError
 from .models import Meeting
+from .qr import qr_svg
 
 
 @transaction.atomic
@@ -42,4 +45,16 @@ def publish_documents(*, meeting: Meeting, public: bool) -> Meeting:
     # An update, not a save: who may download changes nothing the documents show.
     Meeting.objects.filter(pk=meeting.pk).update(documents_public=public)
     meeting.documents_public = public
+    return meeting
+
+
+@transaction.atomic
+def new_join_code(*, meeting: Meeting, join_url_of: Callable[[str], str]) -> Meeting:
+    """Give the meeting a new join code: the old one, and QR codes with it, stop working;
+    phones that joined keep working, since their addresses name the meeting by its id."""
+    meeting = Meeting.objects.locked(meeting.pk)
+    meeting.join_code = Meeting.unused_join_code()
+    meeting.save(update_fields=["join_code", "updated_at"])
+    url = join_url_of(meeting.join_code)
+    announce.join_code_changed(meeting, join_url=url, qr_svg=qr_svg(url))
     return meeting

@@ -47,9 +47,11 @@ FACILITATORS = {
     "spotlight": "sessions_app/phases.html#spotlight",
     "reflections": "sessions_app/closing.html#reflections",
 }
-# Sent as they change, never part of a page's state: the state holds the same in full.
+# Sent as they change, never part of a page's state: the state holds the same in full, or
+# (the join panel, whose address only a request knows) the page itself.
 UPDATES = {
     "dots": "sessions_app/phases.html#dots",
+    "join_panel": "sessions_app/projector.html#join_panel",
 }
 PERSONAL = {
     "nudge": "sessions_app/phone.html#nudge",

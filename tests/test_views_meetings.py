@@ -3,23 +3,69 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.urls import reverse
 
-from sessions_app import agenda
-from sessions_app.models import Participant
+from sessions_app import agenda, realtime
+from sessions_app.identity import SESSION_KEY
+from sessions_app.models import Facilitator, Participant
+from sessions_app.signals import COORDINATORS_GROUP
 
-from .factories import make_topic
+from .factories import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_meetings_with_their_join_codes(client, seed_meeting):
+def test_home_lists_meetings_without_their_join_codes_for_visitors(client, seed_meeting):
     response = client.get(reverse("home"))
 
     html = response.content.decode()
     assert "Lärandeträff 4" in html
-    assert seed_meeting.join_code in html
     assert reverse("meeting_detail", args=[seed_meeting.pk]) in html
+    assert seed_meeting.join_code not in html
+    meeting_page = client.get(reverse("meeting_detail", args=[seed_meeting.pk])).content.decode()
+    assert seed_meeting.join_code not in meeting_page
+
+
+def test_join_codes_show_to_a_meetings_facilitators_and_to_coordinators(client, seed_meeting):
+    other = make_meeting(title="Elsewhere")
+    lead = User.objects.create_user("lead", password="pw")
+    Facilitator.objects.create(meeting=seed_meeting, name="Lead", user=lead)
+    coordinator = User.objects.create_user("kristina", password="pw")
+    coordinator.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+
+    client.force_login(lead)
+    lead_home = client.get(reverse("home")).content.decode()
+    client.force_login(coordinator)
+    coordinator_home = client.get(reverse("home")).content.decode()
+
+    assert seed_meeting.join_code in lead_home and other.join_code not in lead_home
+    assert seed_meeting.join_code in coordinator_home and other.join_code in coordinator_home
+
+
+def test_a_facilitator_gives_the_meeting_a_new_join_code_and_joined_phones_keep_working(
+    client, seed_meeting, sent, django_capture_on_commit_callbacks
+):
+    phone = Client()
+    ann = Participant.objects.create(meeting=seed_meeting, name="Ann")
+    session = phone.session
+    session[SESSION_KEY] = {str(seed_meeting.pk): ann.token}
+    session.save()
+    lead = User.objects.create_user("lead", password="pw")
+    Facilitator.objects.create(meeting=seed_meeting, name="Lead", user=lead)
+    client.force_login(lead)
+    old = seed_meeting.join_code
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("new_join_code", args=[seed_meeting.pk]))
+
+    seed_meeting.refresh_from_db()
+    assert seed_meeting.join_code != old
+    assert Client().get(reverse("join_code", args=[old])).status_code == 404
+    assert phone.get(reverse("phone", args=[seed_meeting.pk])).status_code == 200
+    projectors = dict(sent)[realtime.facilitators_group(seed_meeting.pk)]
+    assert seed_meeting.join_code in projectors and f"/j/{seed_meeting.join_code}/" in projectors
 
 
 def test_home_without_meetings_says_how_to_get_one(client):

@@ -169,11 +169,12 @@ class Meeting(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.join_code:
-            self.join_code = self._unused_join_code()
+            self.join_code = self.unused_join_code()
         super().save(*args, **kwargs)
 
     @classmethod
-    def _unused_join_code(cls) -> str:
+    def unused_join_code(cls) -> str:
+        """A join code no meeting has."""
         while True:
             code = new_join_code()
             if not cls.objects.filter(join_code=code).exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,3 +122,19 @@ def spotlight(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     if not request.htmx:
         return redirect("projector", pk=meeting.pk)
     return HttpResponse(status=204)
+
+
+@require_POST
+@facilitator_view
+def new_join_code(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    """Give the meeting a new join code, such as after the old one was shared too widely."""
+    meeting = facilitation.new_join_code(
+        meeting=meeting,
+        join_url_of=lambda code: request.build_absolute_uri(reverse("join_code", args=[code])),
+    )
+    messages.success(
+        request,
+        _("The meeting's join code is now %(code)s. Phones that joined keep working.")
+        % {"code": meeting.join_code},
+    )
+    return redirect("meeting_detail", meeting.pk)
