@@ -91,9 +91,11 @@ def participant_view(view):
         meeting = get_object_or_404(Meeting, pk=meeting_id)
         participant = participant_for(request.session, meeting)
         if participant is None:
+            # To the page where the code is typed, never to the code's own address: the
+            # id is easy to guess, and the code is what lets someone in.
             if request.htmx:
-                return HttpResponseClientRedirect(reverse("join_code", args=[meeting.join_code]))
-            return redirect("join_code", code=meeting.join_code)
+                return HttpResponseClientRedirect(reverse("join"))
+            return redirect("join")
         participant.meeting = meeting
         with translation.override(meeting.language):
             return view(request, participant, *args, **kwargs)
