@@ -86,7 +86,9 @@ urlpatterns = [
     path("m/<int:meeting_id>/", participant.phone, name="phone"),
     path("m/<int:meeting_id>/topics/", participant.topic_create, name="phone_topic_create"),
     path(
-        "m/<int:meeting_id>/topics/<int:topic_id>/edit/", participant.topic_edit, name="phone_topic_edit"
+        "m/<int:meeting_id>/topics/<int:topic_id>/edit/",
+        participant.topic_edit,
+        name="phone_topic_edit",
     ),
     path(
         "m/<int:meeting_id>/topics/<int:topic_id>/share/",
@@ -109,7 +111,9 @@ urlpatterns = [
         name="phone_topic_withdraw",
     ),
     path(
-        "m/<int:meeting_id>/topics/<int:topic_id>/interest/", participant.interest, name="phone_interest"
+        "m/<int:meeting_id>/topics/<int:topic_id>/interest/",
+        participant.interest,
+        name="phone_interest",
     ),
     path("m/<int:meeting_id>/dots/<int:topic_id>/", participant.dot, name="phone_dot"),
     path("m/<int:meeting_id>/initiatives/", plan.initiative_raise, name="phone_initiative_raise"),

@@ -202,9 +202,7 @@ def test_topic_share_refuses_a_partner_from_another_meeting(phone, meeting, ann)
     stranger = Participant.objects.create(meeting=make_meeting(title="Other"), name="Stranger")
     topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
 
-    response = htmx_post(
-        phone, "phone_topic_share", meeting.pk, topic.pk, partner=stranger.pk
-    )
+    response = htmx_post(phone, "phone_topic_share", meeting.pk, topic.pk, partner=stranger.pk)
 
     assert "Choose a partner who takes part in this meeting." in response.content.decode()
     topic.refresh_from_db()
