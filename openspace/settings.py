@@ -6,7 +6,9 @@ fails loudly on a value it cannot read, so a typo never silently changes behavio
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +47,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_str(name: str, default: str = "") -> str:
     """Read a string, stripped of surrounding whitespace."""
     return os.environ.get(name, default).strip()
+
+
+def env_rate(name: str, default: str) -> str:
+    """Read a limit as django-ratelimit writes it: a count per period, such as 20/m or 5/10s."""
+    raw = env_str(name) or default
+    if not re.fullmatch(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]", raw):
+        raise ImproperlyConfigured(f"{name} must be a count per period such as 20/m; got {raw!r}")
+    return raw
+
+
+def env_networks(name: str) -> list[str]:
+    """Read comma-separated addresses or networks, such as 10.0.0.1 or 10.0.0.0/8."""
+    items = env_list(name, [])
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks; {item!r} is neither"
+            ) from None
+    return items
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -142,6 +165,38 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The per-client limits are counted where every server process sees them: in Redis when it
+# is set (with short timeouts: a frozen Redis must not hold up a write; the limits then let
+# everything through), else in the one process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttles": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttles",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
+    ),
+}
+RATELIMIT_USE_CACHE = "throttles"
+RATELIMIT_FAIL_OPEN = True
+# How many tries one client may make (sessions_app/throttles.py). A room of 200 phones
+# behind one venue's NAT must join within a minute, so joins are counted per meeting.
+THROTTLES = {
+    "wrong_codes": env_rate("THROTTLE_WRONG_CODES", "20/m"),
+    "logins": env_rate("THROTTLE_LOGINS", "10/m"),
+    "joins": env_rate("THROTTLE_JOINS", "300/m"),
+    "drafts": env_rate("THROTTLE_DRAFTS", "30/m"),
+    "initiatives": env_rate("THROTTLE_INITIATIVES", "10/m"),
+    "reflections": env_rate("THROTTLE_REFLECTIONS", "10/m"),
+}
+# The proxies whose X-Forwarded-For is believed: the client is the right-most address in
+# it that is not one of them. Without it, the client is the address that connected.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
