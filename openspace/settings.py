@@ -49,6 +49,16 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def env_int(name: str, default: int) -> int:
+    """Read a whole number of zero or more."""
+    raw = env_str(name)
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more; got {raw!r}")
+    return int(raw)
+
+
 def env_rate(name: str, default: str) -> str:
     """Read a limit as django-ratelimit writes it: a count per period, such as 20/m or 5/10s."""
     raw = env_str(name) or default
@@ -238,6 +248,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Behind TLS: send plain HTTP to HTTPS, and tell browsers to come back only over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header in which the TLS-terminating proxy says "https" (such as X-Forwarded-Proto).
+# Name it only when every request passes that proxy, and the proxy sets it on each.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", _PROXY_SSL_HEADER):
+    raise ImproperlyConfigured(
+        f"SECURE_PROXY_SSL_HEADER must be a header name; got {_PROXY_SSL_HEADER!r}"
+    )
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
 
 LOGGING = {
     "version": 1,
