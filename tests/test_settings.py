@@ -186,3 +186,14 @@ def test_settings_refuse_unreadable_https_and_limit_values(name, value, message)
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_content_security_policy_allows_no_inline_script_or_style(client):
+    policy = client.get("/join/")["Content-Security-Policy"]
+
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert directives["script-src"].startswith("'self' 'nonce-")
+    assert directives["style-src"] == "'self'"
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == directives["object-src"] == "'none'"
+    assert "unsafe" not in policy
