@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -101,11 +102,18 @@ def _wait(request: HttpRequest, limit: str, key: str, *, count: bool) -> int | N
 
 
 def slow_down_message(wait: int) -> str:
+    if wait <= 90:
+        return ngettext(
+            "Slow down: that was too many tries in a short time. Try again in %(seconds)d second.",
+            "Slow down: that was too many tries in a short time. Try again in %(seconds)d seconds.",
+            wait,
+        ) % {"seconds": wait}
+    minutes = math.ceil(wait / 60)
     return ngettext(
-        "Slow down: that was too many tries in a short time. Try again in %(seconds)d second.",
-        "Slow down: that was too many tries in a short time. Try again in %(seconds)d seconds.",
-        wait,
-    ) % {"seconds": wait}
+        "Slow down: that was too many tries in a short time. Try again in %(minutes)d minute.",
+        "Slow down: that was too many tries in a short time. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _too_many(response: HttpResponse, wait: int) -> HttpResponse:
