@@ -6,11 +6,14 @@ fails loudly on a value it cannot read, so a typo never silently changes behavio
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -47,6 +50,37 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def env_int(name: str, default: int) -> int:
+    """Read a whole number of zero or more."""
+    raw = env_str(name)
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number of 0 or more; got {raw!r}")
+    return int(raw)
+
+
+def env_rate(name: str, default: str) -> str:
+    """Read a limit as django-ratelimit writes it: a count per period, such as 20/m or 5/10s."""
+    raw = env_str(name) or default
+    if not re.fullmatch(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]", raw):
+        raise ImproperlyConfigured(f"{name} must be a count per period such as 20/m; got {raw!r}")
+    return raw
+
+
+def env_networks(name: str) -> list[str]:
+    """Read comma-separated addresses or networks, such as 10.0.0.1 or 10.0.0.0/8."""
+    items = env_list(name, [])
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks; {item!r} is neither"
+            ) from None
+    return items
+
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
@@ -74,6 +108,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +131,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -143,6 +179,38 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The per-client limits are counted where every server process sees them: in Redis when it
+# is set (with short timeouts: a frozen Redis must not hold up a write; the limits then let
+# everything through), else in the one process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttles": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttles",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
+    ),
+}
+RATELIMIT_USE_CACHE = "throttles"
+RATELIMIT_FAIL_OPEN = True
+# How many tries one client may make (sessions_app/throttles.py). A room of 200 phones
+# behind one venue's NAT must join within a minute, so joins are counted per meeting.
+THROTTLES = {
+    "wrong_codes": env_rate("THROTTLE_WRONG_CODES", "20/m"),
+    "logins": env_rate("THROTTLE_LOGINS", "10/m"),
+    "joins": env_rate("THROTTLE_JOINS", "300/m"),
+    "drafts": env_rate("THROTTLE_DRAFTS", "30/m"),
+    "initiatives": env_rate("THROTTLE_INITIATIVES", "10/m"),
+    "reflections": env_rate("THROTTLE_REFLECTIONS", "10/m"),
+}
+# The proxies whose X-Forwarded-For is believed: the client is the right-most address in
+# it that is not one of them. Without it, the client is the address that connected.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -183,6 +251,44 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Behind TLS: send plain HTTP to HTTPS, and tell browsers to come back only over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# The header in which the TLS-terminating proxy says "https" (such as X-Forwarded-Proto).
+# Name it only when every request passes that proxy, and the proxy sets it on each.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", _PROXY_SSL_HEADER):
+    raise ImproperlyConfigured(
+        f"SECURE_PROXY_SSL_HEADER must be a header name; got {_PROXY_SSL_HEADER!r}"
+    )
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+
+# No inline script or style anywhere: scripts come from our own files (htmx's tags carry
+# the request's nonce), and so do styles. 'self' covers the websocket in browsers since
+# 2022; the wss: origins of ALLOWED_HOSTS are named as well for Safari before 16.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [
+        CSP.SELF,
+        *(
+            f"wss://{'*' if host.startswith('.') else ''}{host}"
+            for host in ALLOWED_HOSTS
+            if host != "*"
+        ),
+    ],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from sessions_app import throttles
 from sessions_app.views import (
     documents,
     meetings,
@@ -145,9 +146,15 @@ urlpatterns = [
     ),
     # Log in and out only: without mail configured, password resets could not reach anyone.
     # An admin sets a forgotten password (`manage.py changepassword`, or the admin).
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        throttles.limit_failed_logins(auth_views.LoginView.as_view()),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin's own login, under the same limit as the one above.
+    path("admin/login/", throttles.limit_failed_logins(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

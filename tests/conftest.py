@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 
 import pytest
 from django.utils import translation
@@ -26,6 +27,12 @@ def _english_outside_requests():
 def _media_root(settings, tmp_path):
     """Keep uploaded and imported photos out of the project's media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _limits_of_its_own(settings):
+    """Each test counts its own tries: the limits' cache (Redis too) outlives a test."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
 
 @pytest.fixture

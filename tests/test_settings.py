@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -103,3 +104,96 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     )
 
     assert result.stdout.split() == ["wal", "20000"]
+
+
+# Production behind TLS, as README's "Production" section sets it up.
+BEHIND_TLS = {
+    "DEBUG": "0",
+    "SECRET_KEY": "deploy-check-" + "k7Qz3vX9pL2mN8rT4wY6bH1cF5gJ0dS" * 2,
+    "ALLOWED_HOSTS": "openspace.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://openspace.example.org",
+    "SECURE_SSL_REDIRECT": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+    "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    "TRUSTED_PROXIES": "127.0.0.1",
+}
+
+
+def _deploy_check(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_deploy_check_passes_with_production_settings_behind_tls():
+    result = _deploy_check(**BEHIND_TLS)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_deploy_check_names_what_is_missing_without_https_settings():
+    plain = {k: v for k, v in BEHIND_TLS.items() if not k.startswith("SECURE_")}
+
+    result = _deploy_check(**plain)
+
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr
+
+
+def test_settings_read_https_and_proxies_from_the_environment():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_PROXY_SSL_HEADER, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, "
+        "s.TRUSTED_PROXIES, s.THROTTLES['joins'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(BEHIND_TLS, DJANGO_SETTINGS_MODULE="openspace.settings", THROTTLE_JOINS="500/m")
+
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.split("\n")[0] == (
+        "('HTTP_X_FORWARDED_PROTO', 'https') 31536000 True ['127.0.0.1'] 500/m"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SECURE_HSTS_SECONDS", "a year", "SECURE_HSTS_SECONDS must be a whole number"),
+        ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https", "must be a header name"),
+        ("TRUSTED_PROXIES", "127.0.0.1, the proxy", "'the proxy' is neither"),
+        ("THROTTLE_WRONG_CODES", "20 a minute", "THROTTLE_WRONG_CODES must be a count"),
+        ("THROTTLE_JOINS", "300/0m", "THROTTLE_JOINS must be a count"),
+    ],
+)
+def test_settings_refuse_unreadable_https_and_limit_values(name, value, message):
+    result = _load_settings(SECRET_KEY="x", **{name: value})
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_content_security_policy_allows_no_inline_script_or_style(client):
+    policy = client.get("/join/")["Content-Security-Policy"]
+
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert directives["script-src"].startswith("'self' 'nonce-")
+    assert directives["style-src"] == "'self'"
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == directives["object-src"] == "'none'"
+    assert "unsafe" not in policy

@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import action_plan, fragments, realtime, reporting, services, vernissage
+from .. import action_plan, fragments, realtime, reporting, services, throttles, vernissage
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Participant, Topic
@@ -20,6 +20,7 @@ from .reports import trade_sign
 Status = Topic.Status
 
 
+@throttles.limit_wrong_codes
 def join(request: HttpRequest) -> HttpResponse:
     """The page where a code is typed; with a known code it goes on to the meeting."""
     code = request.GET.get("code", "")
@@ -31,6 +32,8 @@ def join(request: HttpRequest) -> HttpResponse:
     return redirect("join_code", code=meeting.join_code)
 
 
+@throttles.limit_wrong_codes
+@throttles.limit_joins
 def join_code(request: HttpRequest, code: str) -> HttpResponse:
     """Where the QR code leads: say who you are once, then the meeting's phone page."""
     meeting = meeting_for_code(code)
@@ -139,18 +142,24 @@ def _after_write(
     )
 
 
+def _refused_draft(request: HttpRequest, participant: Participant, *, error: str) -> HttpResponse:
+    """A refused proposal, with its title kept to correct."""
+    title = request.POST.get("title", "")
+    return _after_write(request, participant, error=error, draft_title=title)
+
+
 @require_POST
 @participant_view
+@throttles.limit_participant("drafts", answer=_refused_draft)
 def topic_create(request: HttpRequest, participant: Participant) -> HttpResponse:
-    title = request.POST.get("title", "")
     try:
         services.create_draft(
             participant=participant,
-            title=title,
+            title=request.POST.get("title", ""),
             description=request.POST.get("description", ""),
         )
     except DomainError as exc:
-        return _after_write(request, participant, error=str(exc), draft_title=title)
+        return _refused_draft(request, participant, error=str(exc))
     return _after_write(request, participant)
 
 

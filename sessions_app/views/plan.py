@@ -3,13 +3,15 @@ the action plan, the closing circle and the documents."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import action_plan, closing, facilitation
+from .. import action_plan, closing, facilitation, throttles
 from ..errors import DomainError
 from ..forms import PlanActionForm, PublishForm
 from ..models import Initiative, Meeting, Participant
@@ -32,6 +34,7 @@ def _plan_answer(request: HttpRequest, participant: Participant, part: str, **co
 
 @require_POST
 @participant_view
+@throttles.limit_participant("initiatives", answer=partial(_plan_answer, part="raise_result"))
 def initiative_raise(request: HttpRequest, participant: Participant) -> HttpResponse:
     """Raise an initiative from a phone, or adopt one from a report."""
     try:
@@ -67,6 +70,7 @@ def initiative_join(request: HttpRequest, participant: Participant, initiative_i
 
 @require_POST
 @participant_view
+@throttles.limit_participant("reflections", answer=partial(_plan_answer, part="reflection_result"))
 def reflection_create(request: HttpRequest, participant: Participant) -> HttpResponse:
     """Leave a reflection in the closing circle, with or without one's name."""
     try:

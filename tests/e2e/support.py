@@ -170,9 +170,11 @@ def open_projector(browser, server: Server, meeting_id: int, *, width=1920, heig
     return page
 
 
-def join_by_code(browser, server: Server, code: str, name: str, width: int = 390):
-    """A phone that typed the join code and said who it is, connected to the meeting."""
-    page = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 844}}).new_page()
+def join_by_code(browser, server: Server, code: str, name: str, width: int = 390, **options):
+    """A phone that typed the join code and said who it is, connected to the meeting;
+    `options` go to its browser context."""
+    viewport = {"width": width, "height": 844}
+    page = browser.new_context(**{**PHONE, "viewport": viewport, **options}).new_page()
     page.goto(f"{server.url}/join/")
     page.fill("input[name=code]", code.lower())
     page.click("button[type=submit]")

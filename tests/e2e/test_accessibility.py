@@ -25,6 +25,10 @@ pytestmark = pytest.mark.e2e
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 IMPACTS = ("critical", "serious", "moderate", "minor")
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+# axe is injected as an inline script, which the site's Content-Security-Policy refuses:
+# the audit's own browsers (and only they) bypass the policy. tests/e2e/test_csp.py checks
+# that the pages themselves run under it.
+AUDIT = {"bypass_csp": True}
 # htmx's attributes are not HTML's: the checker reports each as "not allowed". Only those
 # messages are let through, for exactly these names; every other error fails the check.
 HTMX_ATTRIBUTE = re.compile(
@@ -46,7 +50,7 @@ def _during_slot_2(context) -> None:
 @pytest.fixture(scope="module")
 def facilitator(browser, server):
     """A logged-in facilitator's browser, at the projector's size."""
-    context = browser.new_context(**PROJECTOR, timezone_id="UTC")
+    context = browser.new_context(**PROJECTOR, **AUDIT, timezone_id="UTC")
     _during_slot_2(context)
     log_in(context.new_page(), server)
     yield context
@@ -56,7 +60,7 @@ def facilitator(browser, server):
 @pytest.fixture(scope="module")
 def desk(browser, server):
     """A logged-in facilitator at a laptop, for the pages that are not the projector."""
-    context = browser.new_context(**DESKTOP)
+    context = browser.new_context(**DESKTOP, **AUDIT)
     log_in(context.new_page(), server)
     yield context
     context.close()
@@ -66,7 +70,7 @@ def desk(browser, server):
 def phone(browser, server, demo):
     """A participant's phone, 390 × 844, that has joined the demo meeting."""
     _set_phase(server, demo[0], Meeting.Phase.AGENDA)  # a closed meeting takes nobody in
-    page = join_by_code(browser, server, demo[1], "Audit Phone")
+    page = join_by_code(browser, server, demo[1], "Audit Phone", **AUDIT)
     _during_slot_2(page.context)
     yield page
     page.context.close()
@@ -205,7 +209,7 @@ def test_public_pages_have_no_serious_accessibility_findings(
     browser, server, demo, name, audit_report
 ):
     path = {"login": "/accounts/login/", "join": "/join/", "identify": f"/j/{demo[1]}/"}[name]
-    context = browser.new_context(**(DESKTOP if name == "login" else PHONE))
+    context = browser.new_context(**(DESKTOP if name == "login" else PHONE), **AUDIT)
     page = context.new_page()
     page.goto(server.url + path)
     _audit(page, name, audit_report)

@@ -1,0 +1,54 @@
+"""A phone past a limit: the "slow down" shows where a refusal shows, and what was typed stays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sessions_app.models import Meeting
+
+from .support import Server, join_by_code, require_browser
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """The journeys' server, with room for two drafts a day (per day: a window that ended
+    during the test would let a third through)."""
+    require_browser()
+    server = Server(tmp_path_factory.mktemp("slow"))
+    server.env["THROTTLE_DRAFTS"] = "2/d"
+    server.prepare()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_phone_past_its_drafts_limit_is_told_to_slow_down(browser, server):
+    from playwright.sync_api import expect
+
+    _meeting_id, code = server.demo_meeting_in_phase(Meeting.Phase.AGENDA)
+    phone = join_by_code(browser, server, code, "Quick Phone")
+    for title in ("Cykelparkering", "Solpaneler"):
+        phone.fill("#new-title", title)
+        phone.click(".propose [type=submit]")
+        expect(phone.locator(".my-topic-title", has_text=title)).to_be_visible()
+
+    phone.fill("#new-title", "Laddstolpar")
+    phone.click(".propose [type=submit]")
+
+    expect(phone.locator("#mine-error")).to_contain_text("Sakta i backarna")
+    expect(phone.locator("#new-title")).to_have_value("Laddstolpar")
+    expect(phone.locator("#new-title")).to_have_attribute("aria-invalid", "true")
+    titles = server.query(
+        "SELECT title FROM sessions_app_topic WHERE title IN (?, ?, ?)",
+        "Cykelparkering",
+        "Solpaneler",
+        "Laddstolpar",
+    )
+    assert sorted(t for (t,) in titles) == ["Cykelparkering", "Solpaneler"]
+    phone.context.close()
