@@ -36,24 +36,31 @@ def log_in(client: httpx.Client, meeting_id: str) -> str:
     return page.text
 
 
+def open_projector(client: httpx.Client, meeting_id: str) -> dict:
+    """What the projector page says: its socket, the board's URL, the join URL, the cells."""
+    page = log_in(client, meeting_id)
+    join = re.search(r'class="join-how"[^<]*<strong>([^<]+)</strong>', page)
+    return {
+        "socket": attribute(page, "ws-connect"),
+        "board": attribute(page, "data-board-url"),
+        "join": path_of(join.group(1)) if join else None,
+        "cells": cells(page),
+        "csrf": csrf_header(page),
+    }
+
+
 def main() -> None:
     base, meeting_id = sys.argv[1], sys.argv[2]
-    with httpx.Client(base_url=base, follow_redirects=True, timeout=60) as client:
-        page = log_in(client, meeting_id)
-        join = re.search(r'class="join-how"[^<]*<strong>([^<]+)</strong>', page)
-        board = attribute(page, "data-board-url")
-        headers = {"X-CSRFToken": csrf_header(page), "HX-Request": "true"}
-        opened = {
-            "socket": attribute(page, "ws-connect"),
-            "board": board,
-            "join": path_of(join.group(1)) if join else None,
-            "cells": cells(page),
-        }
-        print(json.dumps(opened), flush=True)
+    with httpx.Client(base_url=base, follow_redirects=True, timeout=60, trust_env=False) as client:
+        projector = open_projector(client, meeting_id)
+        headers = {"X-CSRFToken": projector["csrf"], "HX-Request": "true"}
+        print(json.dumps(projector), flush=True)
         for line in sys.stdin:
             move = json.loads(line)
             started = time.monotonic()
-            answer = client.post(board, data={"action": "move", **move}, headers=headers)
+            answer = client.post(
+                projector["board"], data={"action": "move", **move}, headers=headers
+            )
             answered = time.monotonic()
             text = re.sub(r"<[^>]+>", "", answer.text).strip()
             print(

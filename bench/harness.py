@@ -445,6 +445,7 @@ class Phone:
     """A participant's browser after joining: its cookies and what its page says."""
 
     page: str
+    me: str
     cookie: str
     csrf: str
     socket: str
@@ -468,6 +469,7 @@ async def join_over_http(base: str, join_path: str, name: str) -> Phone:
         propose = re.search(r'action="([^"]+)"[^>]*class="[^"]*\bpropose\b', page)
         return Phone(
             page=path_of(str(answer.url)),
+            me=attribute(page, "data-me"),
             cookie="; ".join(f"{key}={value}" for key, value in client.cookies.items()),
             csrf=csrf_header(page),
             socket=attribute(page, "ws-connect"),
