@@ -361,21 +361,35 @@ def daphnes(tree: Path, environment: dict, count: int, folder: Path) -> Iterator
 
 @dataclass
 class Target:
-    """One revision under test, with its database, channel layer and servers running."""
+    """One revision under test, prepared: its code, database and channel layer."""
 
     revision: str
     tree: Path
-    servers: list[Server]
+    folder: Path
+    environment: dict
+    processes: int
     meeting_id: int
     sessions: list[str]
-    extra: dict = field(default_factory=dict)
+    servers: list[Server] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def serve(self) -> Iterator[list[Server]]:
+        """Fresh Daphne processes for this revision, stopped when the block ends."""
+        with daphnes(self.tree, self.environment, self.processes, self.folder) as servers:
+            self.servers = servers
+            ports = [server.port for server in servers]
+            log(f"[{self.revision}] Daphne on {ports}")
+            try:
+                yield servers
+            finally:
+                self.servers = []
 
 
 @contextlib.contextmanager
-def running(
+def prepared(
     rev: str | None, *, db: str, processes: int, layer: str, participants: int = 0
 ) -> Iterator[Target]:
-    """Extract, prepare and serve one revision; stop and remove everything afterwards."""
+    """Extract and prepare one revision; remove everything afterwards."""
     with contextlib.ExitStack() as stack:
         tree = stack.enter_context(source_tree(rev))
         folder = stack.enter_context(workdir())
@@ -384,10 +398,22 @@ def running(
         environment = server_environment(folder, database_url, redis_url)
         revision = revision_of(tree, rev)
         log(f"[{revision}] preparing the database ({db}) and {participants} participants")
-        prepared = prepare(tree, environment, participants=participants)
-        servers = stack.enter_context(daphnes(tree, environment, processes, folder))
-        log(f"[{revision}] {processes} Daphne process(es) on {[s.port for s in servers]}")
-        yield Target(revision, tree, servers, prepared["meeting"], prepared["sessions"])
+        made = prepare(tree, environment, participants=participants)
+        yield Target(
+            revision, tree, folder, environment, processes, made["meeting"], made["sessions"]
+        )
+
+
+@contextlib.contextmanager
+def running(
+    rev: str | None, *, db: str, processes: int, layer: str, participants: int = 0
+) -> Iterator[Target]:
+    """Extract, prepare and serve one revision; stop and remove everything afterwards."""
+    with (
+        prepared(rev, db=db, processes=processes, layer=layer, participants=participants) as target,
+        target.serve(),
+    ):
+        yield target
 
 
 # --- reading pages ---------------------------------------------------------------------

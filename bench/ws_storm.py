@@ -4,16 +4,20 @@
     .venv/bin/python bench/ws_storm.py --clients 2000 --processes 2
     .venv/bin/python bench/ws_storm.py --clients 200 --baseline b1517b1
 
-Starts fresh Daphne processes (over a Redis of its own when more than one) with a
-PostgreSQL database of its own (--db sqlite for a file), joins one phone over HTTP to
-read the websocket's path from its page and makes the other N-1 participants in the
-database. Then, --rounds times: all N sockets connect at the same moment, spread over
-the processes, and each must have the meeting's state (the first message) within
---deadline seconds of that moment; then all disconnect. The first round is the storm of
-a restart. Reports how many had the state in time, when the last did, why the others
-failed, and the servers' resident memory (VmRSS, summed) with all sockets open and after
-they closed, per round: memory per socket, and whether it grows after round 3.
-Prints one JSON line.
+Prepares a PostgreSQL database of its own (--db sqlite for a file) and, with more than
+one process, a Redis of its own; joins one phone over HTTP to read the websocket's path
+from its page and makes the other N-1 participants in the database.
+
+The storm: on freshly started Daphne processes (a restart), all N sockets connect at the
+same moment, spread over the processes, and each must have the meeting's state (the
+first message) within --deadline seconds of that moment. Reports how many did, when the
+last did, and why the others failed.
+
+The memory: on fresh processes again, --rounds times all N connect (a batch at a time,
+so that all get in however slow the storm was) and all leave. The servers' resident
+memory (VmRSS from /proc, summed) is read with all open and after all left: memory per
+socket is the first round's growth over the open sockets, and growth after round 3 shows
+a leak. Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -32,15 +36,19 @@ from harness import (
     load_average,
     log,
     open_socket,
+    prepared,
     raise_open_files_limit,
     report,
     rss_kib,
-    running,
     stop_on_sigterm,
 )
 
-# Rounds before this one warm up the processes; memory growth is counted from it.
+# Memory growth is counted from the end of this round on: the rounds before warm up.
 STEADY_ROUND = 3
+# The memory rounds open sockets this many at a time, each with this long to get in, so
+# that all of them open however slow the storm is.
+BATCH = 50
+BATCH_DEADLINE = 60.0
 
 
 async def attempt(port: int, path: str, cookie: str, begun: float, ends: float):
@@ -73,63 +81,93 @@ async def settle(pids: list[int], quiet: float = 0.05, limit: float = 30) -> Non
         before = now
 
 
-async def storm(target, path: str, cookies: list[str], args) -> dict:
-    ports = [server.port for server in target.servers]
-    pids = [server.process.pid for server in target.servers]
+async def connect_all(ports: list[int], path: str, cookies: list[str], deadline: float):
+    """Every socket at the same moment, spread over the servers; each has `deadline` seconds
+    to get the state. Returns the open sockets, seconds to each state, and the failures."""
+    begun = time.monotonic()
+    ends = asyncio.get_running_loop().time() + deadline
+    results = await asyncio.gather(
+        *(
+            attempt(ports[index % len(ports)], path, cookie, begun, ends)
+            for index, cookie in enumerate(cookies)
+        )
+    )
+    sockets = [socket for socket, _, _ in results if socket is not None]
+    times = [seconds for _, seconds, _ in results if seconds is not None]
+    return sockets, times, Counter(failure for _, _, failure in results if failure)
+
+
+async def close_all(sockets) -> None:
+    await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
+
+
+async def storm(servers, path: str, cookies: list[str], args) -> dict:
+    """The restart: every phone at once on fresh processes; who has the state in time."""
+    sockets, times, failures = await connect_all(
+        [server.port for server in servers], path, cookies, args.deadline
+    )
+    await close_all(sockets)
+    await settle([server.process.pid for server in servers])
+    return {
+        "got_state": len(times),
+        "of": len(cookies),
+        "last_state_s": round(max(times), 2) if times else None,
+        "median_state_s": round(statistics.median(times), 2) if times else None,
+        "failures": dict(failures),
+    }
+
+
+async def memory(servers, path: str, cookies: list[str], args) -> dict:
+    """Rounds of all phones connecting (a batch at a time, so that all get in) and leaving."""
+    ports = [server.port for server in servers]
+    pids = [server.process.pid for server in servers]
+    # One socket first, so that the first round's growth is the sockets' and not the
+    # first use of the code (imports, templates, connections).
+    for port in ports:
+        opened, _, _ = await connect_all([port], path, cookies[:1], BATCH_DEADLINE)
+        await close_all(opened)
+    await settle(pids)
     rounds = []
     for number in range(1, args.rounds + 1):
         rss_before = sum(rss_kib(pid) for pid in pids)
-        begun = time.monotonic()
-        ends = asyncio.get_running_loop().time() + args.deadline
-        results = await asyncio.gather(
-            *(
-                attempt(ports[index % len(ports)], path, cookie, begun, ends)
-                for index, cookie in enumerate(cookies)
+        sockets, failures = [], Counter()
+        for start in range(0, len(cookies), BATCH):
+            opened, _, failed = await connect_all(
+                ports, path, cookies[start : start + BATCH], BATCH_DEADLINE
             )
-        )
-        times = [seconds for _, seconds, _ in results if seconds is not None]
+            sockets += opened
+            failures += failed
         await settle(pids)
         rss_open = sum(rss_kib(pid) for pid in pids)
-        opened = [socket for socket, _, _ in results if socket is not None]
-        await asyncio.gather(*(socket.close() for socket in opened), return_exceptions=True)
+        await close_all(sockets)
         await settle(pids)
         rss_closed = sum(rss_kib(pid) for pid in pids)
-        figures = {
-            "round": number,
-            "got_state": len(times),
-            "last_state_s": round(max(times), 2) if times else None,
-            "median_state_s": round(statistics.median(times), 2) if times else None,
-            "failures": dict(Counter(failure for _, _, failure in results if failure)),
-            "rss_before_kib": rss_before,
-            "rss_open_kib": rss_open,
-            "rss_closed_kib": rss_closed,
-            "kib_per_socket": round((rss_open - rss_before) / len(opened), 1) if opened else None,
-        }
-        log(f"[{target.revision}] round {number}: {figures}")
-        rounds.append(figures)
-    return summarize(target.revision, rounds, len(cookies))
-
-
-def summarize(revision: str, rounds: list[dict], clients: int) -> dict:
-    steady = [r for r in rounds if r["round"] >= STEADY_ROUND and r["kib_per_socket"]]
+        rounds.append(
+            {
+                "round": number,
+                "open": len(sockets),
+                "failures": dict(failures),
+                "rss_before_kib": rss_before,
+                "rss_open_kib": rss_open,
+                "rss_closed_kib": rss_closed,
+            }
+        )
+        log(f"memory: {rounds[-1]}")
     first = rounds[0]
     summary = {
-        "revision": revision,
-        "storm": {
-            "got_state": first["got_state"],
-            "of": clients,
-            "last_state_s": first["last_state_s"],
-            "median_state_s": first["median_state_s"],
-            "failures": first["failures"],
-        },
-        "all_rounds_got_state": [r["got_state"] for r in rounds],
+        # Later rounds reuse what the first allocated and freed: only the first round's
+        # growth, in fresh processes, shows what an open socket costs.
         "kib_per_socket": (
-            round(statistics.median(r["kib_per_socket"] for r in steady), 1) if steady else None
+            round((first["rss_open_kib"] - first["rss_before_kib"]) / first["open"], 1)
+            if first["open"]
+            else None
         ),
-        "rss_closed_kib": [r["rss_closed_kib"] for r in rounds],
+        "open_per_round": [r["open"] for r in rounds],
+        "failures": dict(sum((Counter(r["failures"]) for r in rounds), Counter())),
         "rss_open_kib": [r["rss_open_kib"] for r in rounds],
+        "rss_closed_kib": [r["rss_closed_kib"] for r in rounds],
     }
-    if len(rounds) >= STEADY_ROUND:
+    if len(rounds) > STEADY_ROUND:
         summary["rss_growth_after_round3_kib"] = (
             rounds[-1]["rss_closed_kib"] - rounds[STEADY_ROUND - 1]["rss_closed_kib"]
         )
@@ -137,19 +175,29 @@ def summarize(revision: str, rounds: list[dict], clients: int) -> dict:
 
 
 def measure(rev: str | None, args) -> dict:
-    with running(
+    with prepared(
         rev,
         db=args.db,
         processes=args.processes,
         layer=args.layer,
         participants=args.clients - 1,
     ) as target:
-        base = target.servers[0].base
-        with httpx.Client(base_url=base, follow_redirects=True, trust_env=False) as client:
-            projector = open_projector(client, str(target.meeting_id))
-        phone = asyncio.run(join_over_http(base, projector["join"], "Phone over HTTP"))
+        with target.serve() as servers:
+            base = servers[0].base
+            with httpx.Client(base_url=base, follow_redirects=True, trust_env=False) as client:
+                projector = open_projector(client, str(target.meeting_id))
+            phone = asyncio.run(join_over_http(base, projector["join"], "Phone over HTTP"))
         cookies = [phone.cookie] + [f"sessionid={key}" for key in target.sessions]
-        return asyncio.run(storm(target, phone.socket, cookies, args))
+        with target.serve() as servers:
+            log(f"[{target.revision}] the storm: {len(cookies)} sockets at once")
+            stormed = asyncio.run(storm(servers, phone.socket, cookies, args))
+            log(f"[{target.revision}] {stormed}")
+        figures = {"revision": target.revision, "storm": stormed}
+        if args.rounds:
+            with target.serve() as servers:
+                log(f"[{target.revision}] {args.rounds} rounds of connecting and leaving")
+                figures["memory"] = asyncio.run(memory(servers, phone.socket, cookies, args))
+        return figures
 
 
 def main() -> None:
@@ -158,15 +206,15 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="Daphne processes")
     parser.add_argument("--layer", choices=["memory", "redis"], help="default: memory for 1")
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
-    parser.add_argument("--rounds", type=int, default=10, help="connects and disconnects")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of memory; 0: none")
     parser.add_argument("--deadline", type=float, default=5, help="seconds to have the state")
     parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
     args = parser.parse_args()
     args.layer = args.layer or ("memory" if args.processes == 1 else "redis")
     if args.processes > 1 and args.layer == "memory":
         parser.error("several processes share nothing without --layer redis")
-    if args.clients < 1 or args.rounds < 1:
-        parser.error("--clients and --rounds must be at least 1")
+    if args.clients < 1 or args.rounds < 0:
+        parser.error("--clients must be at least 1 and --rounds not negative")
     stop_on_sigterm()
     raise_open_files_limit()
     load = load_average()
