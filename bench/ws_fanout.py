@@ -163,7 +163,7 @@ async def measure_app(target, args) -> dict:
         for round_ in range(-1, args.rounds):  # round -1 warms up and is not counted
             if round_ == 0:
                 cpu_before = sum(cpu_seconds(s.process.pid) for s in servers)
-            code = args.source if round_ % 2 else args.goal
+            code = args.goal if round_ % 2 else args.source  # round -1 goes to the goal
             fanout.expect(lambda message, code=code: topic_in_cell(message, topic, code))
             move = {"topic": topic, "slot": cells[code]["slot"], "room": cells[code]["room"]}
             worker.stdin.write((json.dumps(move) + "\n").encode())
