@@ -1,5 +1,11 @@
 # make run: install into .venv, migrate, load the demo meeting and serve on 127.0.0.1:8000.
+<<<<<<< HEAD
 # make test: install, lint, run every test (the accessibility audit needs axe-core from npm).
+=======
+# make test: install, lint, run every test.
+# make bench: the benchmarks at modest sizes (needs PostgreSQL on 127.0.0.1:5432 and
+#   redis-server); BASELINE=<git revision> measures that revision beside this checkout.
+>>>>>>> h/bench
 
 SHELL := /bin/bash
 VENV := .venv
@@ -15,7 +21,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.14 python3 \
 	   $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	  command -v $$p; break; fi; done)
 
-.PHONY: run test install lint format messages clean
+.PHONY: run test install lint format messages bench clean
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -52,6 +58,17 @@ test: lint node_modules/.installed
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Each command prints one JSON line; docs/benchmarks.md says what they measure.
+BASELINE ?=
+BENCH_BASELINE := $(if $(BASELINE),--baseline $(BASELINE))
+bench: install
+	$(BIN)/python bench/ws_fanout.py --clients 200 --processes 1 --layer memory $(BENCH_BASELINE)
+	$(BIN)/python bench/ws_fanout.py --clients 200 --processes 2 --layer redis $(BENCH_BASELINE)
+	$(BIN)/python bench/ws_storm.py --clients 200 --rounds 5 $(BENCH_BASELINE)
+	$(BIN)/python bench/http_phone.py --db sqlite --participants 100 --duration 5 $(BENCH_BASELINE)
+	$(BIN)/python bench/http_phone.py --db postgres --participants 100 --duration 5 $(BENCH_BASELINE)
+	DEBUG=1 $(BIN)/python bench/pdf_render.py
 
 # Needs GNU gettext; the compiled catalogues are committed, so only translators need it.
 messages: install

@@ -2,14 +2,16 @@
 simultaneous downloads of an unchanged meeting.
 
 Run from the project root:  DEBUG=1 .venv/bin/python bench/pdf_render.py
-It uses a database and a media folder of its own in a temporary folder, and touches
-nothing else.
+It uses a database and a media folder of its own in a temporary folder, removed at the
+end, and touches nothing else.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openspace.settings")
 WORK = Path(tempfile.mkdtemp(prefix="openspace-bench-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)
 # A file, not ":memory:", so that the download threads share the database.
 os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
 os.environ["MEDIA_ROOT"] = str(WORK / "media")
