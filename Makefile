@@ -1,11 +1,7 @@
 # make run: install into .venv, migrate, load the demo meeting and serve on 127.0.0.1:8000.
-<<<<<<< HEAD
 # make test: install, lint, run every test (the accessibility audit needs axe-core from npm).
-=======
-# make test: install, lint, run every test.
 # make bench: the benchmarks at modest sizes (needs PostgreSQL on 127.0.0.1:5432 and
 #   redis-server); BASELINE=<git revision> measures that revision beside this checkout.
->>>>>>> h/bench
 
 SHELL := /bin/bash
 VENV := .venv
