@@ -1,4 +1,5 @@
-"""The channel layer that carries live updates: Redis when REDIS_URL is set."""
+"""The channel layer that carries live updates: Redis when REDIS_URL is set, else our
+in-memory layer, whose behaviour past Channels' own is checked here."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import os
 import uuid
 
 import pytest
+from channels.layers import InMemoryChannelLayer as ChannelsInMemoryChannelLayer
 from channels.layers import get_channel_layer
 from django.conf import settings
+
+from sessions_app.layers import InMemoryChannelLayer
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
@@ -52,3 +56,54 @@ async def test_default_layer_delivers_a_group_message():
 
     assert (await layer.receive(channel))["html"] == "<p>ok</p>"
     await layer.group_discard("meeting-test", channel)
+
+
+async def test_in_memory_layer_sends_a_group_message_to_every_member_once():
+    layer = InMemoryChannelLayer()
+    channels = [await layer.new_channel() for _ in range(3)]
+    for channel in channels:
+        await layer.group_add("room", channel)
+    await layer.group_add("elsewhere", await layer.new_channel())
+
+    await layer.group_send("room", {"type": "meeting.fragments", "html": "<p>A1</p>"})
+
+    for channel in channels:
+        assert (await layer.receive(channel))["html"] == "<p>A1</p>"
+    assert all(not queue.qsize() for queue in layer.channels.values())
+
+
+async def test_in_memory_layer_still_expires_messages_and_members_but_at_most_once_a_second(
+    monkeypatch,
+):
+    layer = InMemoryChannelLayer(expiry=0, group_expiry=0)
+    stale = await layer.new_channel()
+    await layer.group_add("room", stale)
+    await layer.group_send("room", {"type": "meeting.fragments", "html": "old"})
+    layer.cleaned_at = 0.0  # a second has passed since the last cleaning
+
+    cleaned = []
+    original = ChannelsInMemoryChannelLayer._clean_expired
+    monkeypatch.setattr(
+        ChannelsInMemoryChannelLayer,
+        "_clean_expired",
+        lambda self: cleaned.append(1) or original(self),
+    )
+    await asyncio.sleep(0.01)
+    await layer.group_send("room", {"type": "meeting.fragments", "html": "new"})
+    await layer.group_send("room", {"type": "meeting.fragments", "html": "newer"})
+
+    assert cleaned == [1]  # the second send within the second did not clean again
+    assert stale not in layer.groups.get("room", {})  # its expired message removed it
+
+
+async def test_a_full_queue_drops_the_message_for_that_channel_only():
+    layer = InMemoryChannelLayer(capacity=1)
+    full, free = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add("room", full)
+    await layer.send(full, {"type": "meeting.fragments", "html": "waiting"})
+    await layer.group_add("room", free)
+
+    await layer.group_send("room", {"type": "meeting.fragments", "html": "news"})
+
+    assert (await layer.receive(free))["html"] == "news"
+    assert (await layer.receive(full))["html"] == "waiting"
