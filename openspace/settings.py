@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "sessions_app.middleware.BusyDatabase",
 ]
 
 ROOT_URLCONF = "openspace.urls"
@@ -154,6 +155,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file on this host: each worker thread keeps its connection rather than opening
+    # the file anew for every request.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A bounded pool: however many phones write at once, the server holds at most this
+    # many connections. Past it a request waits up to the timeout, then gets "busy, try
+    # again" (503, sessions_app/middleware.py), never an error.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": 2,
+            "max_size": env_int("DATABASE_POOL_SIZE", 20),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 5),
+        }
+    }
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -177,7 +192,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "sessions_app.layers.InMemoryChannelLayer"}}
 
 # The per-client limits are counted where every server process sees them: in Redis when it
 # is set (with short timeouts: a frozen Redis must not hold up a write; the limits then let

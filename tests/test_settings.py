@@ -81,7 +81,7 @@ def test_settings_use_redis_only_when_redis_url_is_set():
             check=True,
         ).stdout.strip()
 
-    assert backend() == "channels.layers.InMemoryChannelLayer"
+    assert backend() == "sessions_app.layers.InMemoryChannelLayer"
     assert backend(REDIS_URL="redis://127.0.0.1:6379/0") == "channels_redis.core.RedisChannelLayer"
 
 

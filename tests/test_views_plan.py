@@ -168,7 +168,10 @@ def test_a_bad_plan_change_says_why_and_changes_nothing(lead, planning, data):
     response = lead.post(reverse("plan_action", args=[planning.pk]), data, follow=True)
 
     html = response.content.decode()
-    assert '<p class="notice is-error" role="alert">' in html and 'role="status"' not in html
+    assert (
+        '<p class="notice is-error" role="alert">' in html
+        and 'class="notice" role="status">' not in html
+    )
     initiative.refresh_from_db()
     assert (initiative.what, initiative.levels, initiative.status) == ("Hub", "U", "open")
 

@@ -52,3 +52,35 @@ def test_a_phone_past_its_drafts_limit_is_told_to_slow_down(browser, server):
     )
     assert sorted(t for (t,) in titles) == ["Cykelparkering", "Solpaneler"]
     phone.context.close()
+
+
+def test_a_write_answered_busy_is_sent_again_by_itself(browser, server):
+    from playwright.sync_api import expect
+
+    _meeting_id, code = server.demo_meeting_in_phase(Meeting.Phase.AGENDA)
+    phone = join_by_code(browser, server, code, "Busy Phone")
+    busy = []
+
+    def twice_busy(route):
+        if route.request.method == "POST" and len(busy) < 2:
+            busy.append(route.request.post_data)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "text/html"},
+                body='<p class="form-error" role="alert">Busy</p>',
+            )
+        else:
+            route.continue_()
+
+    phone.route("**/topics/", twice_busy)
+    phone.fill("#new-title", "Samåkning")
+    phone.click(".propose [type=submit]")
+
+    expect(phone.locator("#busy-notice")).to_be_visible()
+    expect(phone.locator("#new-title")).to_have_value("Samåkning")
+    expect(phone.locator(".my-topic-title", has_text="Samåkning")).to_be_visible(timeout=15_000)
+    expect(phone.locator("#busy-notice")).to_be_hidden()
+    assert len(busy) == 2
+    titles = server.query("SELECT title FROM sessions_app_topic WHERE title = ?", "Samåkning")
+    assert titles == [("Samåkning",)]
+    phone.context.close()
