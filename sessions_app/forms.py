@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.validators import URLValidator
+from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from .models import MAX_SLOTS, Facilitator, Initiative, Link, Meeting, Room, Series
+from .text import NoHiddenCharacters
+
+
+class TypedTextForm(forms.BaseForm):
+    """A form whose every text field refuses control characters, as text.py does."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(NoHiddenCharacters(multiline=multiline))
 
 
 class LinesField(forms.CharField):
@@ -25,7 +41,14 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class MeetingForm(forms.ModelForm):
+def series_run_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Series]:
+    """The series whose earlier meetings this user may build on: those they run a meeting of."""
+    if user.has_perm("sessions_app.change_meeting"):
+        return Series.objects.all()
+    return Series.objects.filter(meetings__facilitators__user=user.pk).distinct()
+
+
+class MeetingForm(TypedTextForm, forms.ModelForm):
     purpose = LinesField(label=_("Purpose"), required=False, help_text=_("One bullet per line."))
     lookback = LinesField(
         label=_("Look-back themes"),
@@ -64,10 +87,16 @@ class MeetingForm(forms.ModelForm):
 
     field_order = ["series", "new_series_title", "new_series_organizer", "number", "title"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user: AbstractBaseUser | AnonymousUser, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["date"].required = True
-        self.fields["series"].queryset = Series.objects.order_by("title")
+        # A series joins this meeting to its earlier meetings' open initiatives: only one
+        # the user already runs a meeting of may be chosen (or the meeting's own).
+        runs = series_run_by(user)
+        self.series_allowed = Series.objects.filter(
+            Q(pk__in=runs.values("pk")) | Q(pk=self.instance.series_id)
+        )
+        self.fields["series"].queryset = self.series_allowed.order_by("title")
 
     def clean(self) -> dict:
         data = super().clean()
@@ -76,9 +105,18 @@ class MeetingForm(forms.ModelForm):
             self.add_error("new_series_title", _("Choose a series or name a new one, not both."))
         elif self.new_series:
             # The series is created on save, once every form of the page is valid.
-            series = Series.objects.filter(
-                title=self.new_series[0], organizer=self.new_series[1]
-            ).first()
+            title, organizer = self.new_series
+            series = Series.objects.filter(title=title, organizer=organizer).first()
+            if series and not self.series_allowed.filter(pk=series.pk).exists():
+                self.add_error(
+                    "new_series_title",
+                    _(
+                        "A series of this name and organiser exists already, and you run no "
+                        "meeting of it. Ask one of its facilitators to add you to a meeting "
+                        "of it, or give the new series another name."
+                    ),
+                )
+                series = None
         if series and number:
             clash = Meeting.objects.filter(series=series, number=number).exclude(
                 pk=self.instance.pk
@@ -108,7 +146,30 @@ class MeetingForm(forms.ModelForm):
         return super().save(commit)
 
 
-class LinkForm(forms.ModelForm):
+class FacilitatorForm(TypedTextForm, forms.ModelForm):
+    """A facilitator of the meeting; their account is named by its username, never listed."""
+
+    user = forms.ModelChoiceField(
+        label=_("Account"),
+        queryset=get_user_model().objects.filter(is_active=True),
+        to_field_name=get_user_model().USERNAME_FIELD,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("The username they log in with, so that they can run the meeting."),
+        error_messages={"invalid_choice": _("No active account has this username.")},
+    )
+
+    class Meta:
+        model = Facilitator
+        fields = ["name", "role", "user"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.user_id is not None and not self.is_bound:
+            self.initial["user"] = self.instance.user.get_username()
+
+
+class LinkForm(TypedTextForm, forms.ModelForm):
     url = forms.URLField(
         label=_("Address"),
         assume_scheme="https",
@@ -133,8 +194,8 @@ class PositionedFormSet(BaseInlineFormSet):
 FacilitatorFormSet = inlineformset_factory(
     Meeting,
     Facilitator,
+    form=FacilitatorForm,
     formset=PositionedFormSet,
-    fields=["name", "role", "user"],
     extra=2,
     can_delete=True,
 )
@@ -156,9 +217,16 @@ class RoomFormSetBase(PositionedFormSet):
                 )
 
 
+class RoomForm(TypedTextForm, forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["code", "name", "capacity"]
+
+
 RoomFormSet = inlineformset_factory(
     Meeting,
     Room,
+    form=RoomForm,
     formset=RoomFormSetBase,
     fields=["code", "name", "capacity"],
     extra=1,
@@ -197,7 +265,7 @@ class BoardActionForm(forms.Form):
         return data
 
 
-class PlanActionForm(forms.Form):
+class PlanActionForm(TypedTextForm, forms.Form):
     """One facilitator's change to the action plan; the service checks the rest."""
 
     REQUIRED = {

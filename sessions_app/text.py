@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
@@ -31,11 +33,32 @@ def has_hidden_characters(text: str, *, multiline: bool = False) -> bool:
     )
 
 
+def _hidden_message() -> str:
+    return _("The text holds invisible control characters; please type it again without them.")
+
+
 def _refuse_hidden(text: str, *, multiline: bool) -> None:
     if has_hidden_characters(text, multiline=multiline):
-        raise TextError(
-            _("The text holds invisible control characters; please type it again without them.")
-        )
+        raise TextError(_hidden_message())
+
+
+@deconstructible
+class NoHiddenCharacters:
+    """The same rule as a form field's validator: for the setup forms and the admin."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, value: object) -> None:
+        found = value if isinstance(value, list) else [value]
+        if any(
+            isinstance(item, str) and has_hidden_characters(item, multiline=self.multiline)
+            for item in found
+        ):
+            raise ValidationError(_hidden_message(), code="hidden_characters")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NoHiddenCharacters) and other.multiline == self.multiline
 
 
 def _limit(text: str, limit: int) -> str:

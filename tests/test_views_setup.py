@@ -147,6 +147,111 @@ def test_meeting_edit_by_a_linked_facilitator_saves(client, stranger):
     assert meeting.title == "Renamed"
 
 
+@pytest.fixture
+def own_meeting(stranger) -> Meeting:
+    """A meeting the stranger runs as its linked facilitator, without rights to others."""
+    meeting = make_meeting()
+    Facilitator.objects.create(meeting=meeting, name="Stranger", user=stranger)
+    return meeting
+
+
+def edit_data(**overrides) -> dict:
+    data = meeting_data(**overrides)
+    data.update(formset_data("facilitators", [], initial=0))
+    return data
+
+
+def test_series_of_meetings_one_does_not_run_are_not_offered(client, own_meeting, seed_meeting):
+    html = client.get(reverse("meeting_edit", args=[own_meeting.pk])).content.decode()
+
+    assert seed_meeting.series.title not in html
+
+
+def test_joining_a_series_one_does_not_run_is_refused(client, own_meeting, seed_meeting):
+    url = reverse("meeting_edit", args=[own_meeting.pk])
+
+    response = client.post(url, edit_data(title="Renamed", series=str(seed_meeting.series_id)))
+
+    own_meeting.refresh_from_db()
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+    assert (own_meeting.series, own_meeting.title) == (None, "Test meeting")
+
+
+def test_naming_a_series_one_does_not_run_as_new_is_refused(client, own_meeting, seed_meeting):
+    series = seed_meeting.series
+    data = edit_data(new_series_title=series.title, new_series_organizer=series.organizer)
+
+    response = client.post(reverse("meeting_edit", args=[own_meeting.pk]), data)
+
+    own_meeting.refresh_from_db()
+    assert "you run no meeting of it" in response.content.decode()
+    assert own_meeting.series is None
+
+
+def test_a_series_one_runs_a_meeting_of_can_be_chosen(client, stranger, own_meeting, seed_meeting):
+    Facilitator.objects.create(meeting=seed_meeting, name="Stranger", user=stranger)
+    data = edit_data(series=str(seed_meeting.series_id), number="5")
+
+    client.post(reverse("meeting_edit", args=[own_meeting.pk]), data)
+
+    own_meeting.refresh_from_db()
+    assert own_meeting.series == seed_meeting.series
+
+
+def test_the_account_is_typed_by_username_and_no_account_is_listed(client, own_meeting):
+    User.objects.create_superuser("root-account", password="pw")
+    User.objects.create_user("rebecka", password="pw")
+    url = reverse("meeting_edit", args=[own_meeting.pk])
+    rows = [{"name": "Rebecka Janols", "role": "", "user": "rebecka"}]
+
+    page = client.get(url).content.decode()
+    client.post(url, {**meeting_data(), **formset_data("facilitators", rows)})
+
+    assert "root-account" not in page and "rebecka" not in page
+    facilitator = own_meeting.facilitators.get(name="Rebecka Janols")
+    assert facilitator.user.username == "rebecka"
+    again = client.get(url).content.decode()
+    assert 'value="rebecka"' in again
+
+
+def test_an_unknown_username_is_refused_and_nothing_changes(client, own_meeting):
+    rows = [{"name": "Nobody", "role": "", "user": "no-such-user"}]
+    data = {**meeting_data(title="Renamed"), **formset_data("facilitators", rows)}
+
+    response = client.post(reverse("meeting_edit", args=[own_meeting.pk]), data)
+
+    own_meeting.refresh_from_db()
+    assert "No active account has this username." in response.content.decode()
+    assert own_meeting.title == "Test meeting"
+    assert list(own_meeting.facilitators.values_list("name", flat=True)) == ["Stranger"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("title", "Tr\u202effen"), ("location", "Rum\x07"), ("purpose", "Ett\n\x00Två")],
+)
+def test_setup_text_with_control_characters_is_refused(client, own_meeting, field, value):
+    response = client.post(
+        reverse("meeting_edit", args=[own_meeting.pk]), edit_data(**{field: value})
+    )
+
+    own_meeting.refresh_from_db()
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "invisible control characters" in html or "Null characters are not allowed" in html
+    assert own_meeting.title == "Test meeting" and own_meeting.location == ""
+
+
+def test_setup_text_keeps_right_to_left_writing_and_emoji(client, own_meeting):
+    title = "مرحبا 👩‍👩‍👧 Träff"
+
+    client.post(reverse("meeting_edit", args=[own_meeting.pk]), edit_data(title=title))
+
+    own_meeting.refresh_from_db()
+    assert own_meeting.title == title
+
+
 def test_meeting_edit_is_refused_to_a_user_who_does_not_facilitate(client, stranger):
     meeting = make_meeting()
 

@@ -31,7 +31,7 @@ def _minutes(time: dt.time) -> int:
 
 def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
-    form = MeetingForm(data, instance=meeting)
+    form = MeetingForm(data, instance=meeting, user=request.user)
     facilitators = FacilitatorFormSet(data, instance=meeting, prefix="facilitators")
     links = LinkFormSet(data, instance=meeting, prefix="links")
     saved = None
