@@ -95,6 +95,7 @@ urlpatterns = [
         participant.topic_share,
         name="phone_topic_share",
     ),
+    path("m/<int:meeting_id>/partners/", participant.partner_search, name="phone_partner_search"),
     path(
         "m/<int:meeting_id>/topics/<int:topic_id>/cosign/",
         participant.topic_cosign,

@@ -211,6 +211,64 @@ def test_topic_share_refuses_a_partner_from_another_meeting(phone, meeting, ann)
     assert topic.partner is None and topic.status == "draft"
 
 
+def search_partners(phone, meeting, typed: str) -> str:
+    return phone.get(
+        reverse("phone_partner_search", args=[meeting.pk]), {"q": typed}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+
+def test_the_phone_page_lists_no_one_to_share_with(phone, meeting, ann):
+    Participant.objects.create(meeting=meeting, name="Bo Berg", organization="Umeå kommun")
+    make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
+
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
+
+    assert "Search by name" in html and "Bo Berg" not in html
+
+
+def test_partner_search_finds_people_of_this_meeting_by_any_part_of_the_name(phone, meeting, ann):
+    bo = Participant.objects.create(meeting=meeting, name="Bo Berg", organization="Umeå kommun")
+    Participant.objects.create(meeting=meeting, name="Cy Ek")
+    Participant.objects.create(meeting=make_meeting(title="Other"), name="Bo Other")
+
+    html = search_partners(phone, meeting, "  berg ")
+
+    assert f'value="{bo.pk}"' in html and "Bo Berg, Umeå kommun" in html
+    assert "Cy Ek" not in html and "Bo Other" not in html
+    assert "checked" in html  # the only match is chosen already
+
+
+def test_partner_search_never_offers_oneself(phone, meeting, ann):
+    assert "No one called “Ann” has joined." in search_partners(phone, meeting, "Ann")
+
+
+def test_partner_search_shows_a_few_and_asks_for_more_of_the_name(phone, meeting, ann):
+    Participant.objects.bulk_create(
+        Participant(meeting=meeting, name=f"Anna {n:02}") for n in range(20)
+    )
+
+    html = search_partners(phone, meeting, "anna")
+
+    assert html.count('type="radio"') == 8 and "checked" not in html
+    assert "type more of the name" in html
+
+
+@pytest.mark.parametrize("typed", ["", "\x00", "a\u202e", "x" * 10_000])
+def test_partner_search_with_odd_input_answers_without_an_error(phone, meeting, ann, typed):
+    Participant.objects.create(meeting=meeting, name="Bo Berg")
+
+    html = search_partners(phone, meeting, typed)
+
+    assert 'type="radio"' not in html
+    assert "Type a few letters" in html or "has joined" in html
+
+
+def test_partner_search_is_for_the_meeting_s_phones_only(client, meeting):
+    response = client.get(reverse("phone_partner_search", args=[meeting.pk]), {"q": "a"})
+
+    assert response.status_code == 302 and "/join/" in response["Location"]
+
+
 def test_topic_raise_brings_the_draft_to_the_tray(phone, meeting, ann):
     topic = make_topic(meeting, title="Ports", convener=ann, status=Topic.Status.DRAFT)
 

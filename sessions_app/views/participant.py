@@ -8,9 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from .. import action_plan, fragments, realtime, reporting, services, throttles, vernissage
+from .. import (
+    action_plan,
+    fragments,
+    realtime,
+    reporting,
+    services,
+    text,
+    throttles,
+    vernissage,
+)
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Participant, Topic
@@ -86,7 +95,6 @@ def mine_context(participant: Participant, **extra) -> dict:
                 status__in=[Status.DRAFT, Status.WITHDRAWN]
             ).select_related("convener", "slot", "room", "merged_into__slot", "merged_into__room")
         ),
-        "partners": list(meeting.people.exclude(pk=participant.pk)),
         **me_context(participant),
         **extra,
     }
@@ -196,6 +204,31 @@ def topic_share(request: HttpRequest, participant: Participant, topic_id: int) -
     if partner is None:
         raise ParticipationError(_("Choose a partner."))
     services.share_topic(participant=participant, topic_id=topic_id, partner_id=partner)
+
+
+PARTNERS_SHOWN = 8
+
+
+@require_GET
+@participant_view
+def partner_search(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """The people of the meeting whose name holds what was typed, to choose a partner from.
+
+    Searched rather than listed: a meeting of 600 would put 600 names in every draft.
+    """
+    typed = " ".join(request.GET.get("q", "").split())[:100]
+    people: list[Participant] = []
+    if typed and not text.has_hidden_characters(typed):
+        people = list(
+            participant.meeting.people.exclude(pk=participant.pk)
+            .filter(name__icontains=typed)
+            .order_by("name", "pk")[: PARTNERS_SHOWN + 1]
+        )
+    return render(
+        request,
+        "sessions_app/partner_choices.html",
+        {"typed": typed, "people": people[:PARTNERS_SHOWN], "more": len(people) > PARTNERS_SHOWN},
+    )
 
 
 @_topic_write

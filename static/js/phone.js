@@ -29,13 +29,13 @@
         fresh.removeAttribute("hx-preserve");
       }
     });
-    // A partner chosen but not yet shared stays chosen, if that person is still listed.
-    event.detail.fragment.querySelectorAll(".share select[id]").forEach(function (fresh) {
-      const current = document.getElementById(fresh.id);
-      if (current && current.value && fresh.querySelector('option[value="' + current.value + '"]')) {
-        fresh.value = current.value;
-      }
-    });
+  });
+
+  // Enter in the partner search searches (its "search" event); it does not share yet.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches(".share input[type=search]")) {
+      event.preventDefault();
+    }
   });
 
   // Said politely to a screen reader: what the phone's own action did.

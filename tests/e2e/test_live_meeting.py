@@ -25,7 +25,9 @@ def propose_and_share(phone, title: str, *, partner: str) -> None:
     phone.fill("#new-title", title)
     phone.click(".propose [type=submit]")
     draft = phone.locator(".my-topic", has_text=title)
-    draft.locator("select").select_option(label=partner)
+    draft.locator(".share-picker summary").click()
+    draft.locator(".share input[type=search]").fill(partner.split()[0])
+    draft.get_by_label(partner).check()
     draft.locator(".share [type=submit]").click()
 
 
@@ -155,7 +157,7 @@ def test_what_a_phone_is_typing_survives_a_nudge(browser, server):
     topic = dee.locator(".my-topic", has_text=own)
     expect(topic).to_be_visible()
     expect(dee.locator("#new-title")).to_have_value("")  # a saved proposal empties it
-    topic.locator("summary").click()
+    topic.locator("details[id^=edit-] summary").click()
     dee.locator(".my-topic textarea[name=title]").fill(own + " Och trottoarerna?")
     dee.fill("#new-title", "half typed idea")
     dee.evaluate("window.notReloaded = true")
@@ -165,14 +167,14 @@ def test_what_a_phone_is_typing_survives_a_nudge(browser, server):
     propose_and_share(eve, pair, partner="Dee Typing, Umeå kommun")
     expect(dee.locator(".shared-topic", has_text=pair)).to_be_visible(timeout=ARRIVES_MS)
     expect(dee.locator("#new-title")).to_have_value("half typed idea")
-    expect(dee.locator(".my-topic details.edit")).to_have_attribute("open", "")
+    expect(dee.locator(".my-topic details[id^=edit-]")).to_have_attribute("open", "")
     expect(dee.locator(".my-topic textarea[name=title]")).to_have_value(own + " Och trottoarerna?")
     assert dee.evaluate("window.notReloaded") is True
 
     # Saving the edit closes the form and shows the new title, as before.
-    dee.locator(".my-topic details.edit [type=submit]:not(.danger)").click()
+    dee.locator(".my-topic details[id^=edit-] [type=submit]:not(.danger)").click()
     expect(dee.locator(".my-topic-title", has_text="Och trottoarerna?")).to_be_visible()
-    expect(dee.locator(".my-topic details.edit")).not_to_have_attribute("open", "")
+    expect(dee.locator(".my-topic details[id^=edit-]")).not_to_have_attribute("open", "")
     expect(dee.locator("#new-title")).to_have_value("half typed idea")
     for page in (dee, eve):
         page.context.close()

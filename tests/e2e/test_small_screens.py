@@ -61,6 +61,8 @@ def test_no_page_is_wider_than_a_phone(browser, server, width):
 
 
 def test_every_phone_control_fits_a_finger(browser, server):
+    from playwright.sync_api import expect
+
     meeting_id, code = server.demo_meeting()
     server.move_to_phase(meeting_id, "agenda")
     context = _phone_context(browser, 390)
@@ -74,7 +76,12 @@ def test_every_phone_control_fits_a_finger(browser, server):
     join_by_code(browser, server, code, "Partner Fingers").context.close()
     phone.fill("#new-title", "Hur når vi fler?")
     phone.click(".propose [type=submit]")
-    phone.locator(".my-topic", has_text="Hur når vi fler?").locator("summary").click()
+    draft = phone.locator(".my-topic", has_text="Hur når vi fler?")
+    draft.locator("details[id^=share-] summary").click()
+    draft.locator("details[id^=edit-] summary").click()
+    expect(draft.locator("details[open]")).to_have_count(2)
+    draft.locator(".share input[type=search]").fill("Partner")
+    expect(draft.get_by_label("Partner Fingers")).to_be_checked()
     small["phone"] = _too_small(phone)
     phone.context.close()
 
@@ -84,7 +91,9 @@ def test_every_phone_control_fits_a_finger(browser, server):
 def _too_small(page) -> list[str]:
     return page.evaluate(
         """([selector, least]) => Array.from(document.querySelectorAll(selector))
-          .filter(el => el.getClientRects().length && el.getBoundingClientRect().height < least)
+          // A radio or checkbox inside its label is tapped anywhere on the label.
+          .filter(el => el.getClientRects().length
+                        && (el.closest('label') || el).getBoundingClientRect().height < least)
           .map(el => el.tagName.toLowerCase() + ' “' + (el.textContent || el.name || '').trim()
                      + '” ' + Math.round(el.getBoundingClientRect().height) + 'px')""",
         [CONTROLS, FINGER_PX],
