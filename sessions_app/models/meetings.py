@@ -296,3 +296,23 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.organization}" if self.organization else self.name
+
+
+class SentWrite(models.Model):
+    """A phone's write that arrived, by the key the phone made for it.
+
+    A phone sends a write again when its answer was lost; the same key then finds the
+    write already done, so that it is not saved twice (views/once.py).
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "key"], name="sent_write_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -24,6 +24,7 @@ from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Participant, Topic
 from .access import meeting_for_code, number, participant_view, unknown_code
+from .once import once_per_key
 from .reports import trade_sign
 
 Status = Topic.Status
@@ -158,6 +159,7 @@ def _refused_draft(request: HttpRequest, participant: Participant, *, error: str
 
 @require_POST
 @participant_view
+@once_per_key(done=_after_write)
 @throttles.limit_participant("drafts", answer=_refused_draft)
 def topic_create(request: HttpRequest, participant: Participant) -> HttpResponse:
     try:

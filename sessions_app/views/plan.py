@@ -16,6 +16,7 @@ from ..errors import DomainError
 from ..forms import PlanActionForm, PublishForm
 from ..models import Initiative, Meeting, Participant
 from .access import facilitator_view, number, participant_view
+from .once import once_per_key
 from .participant import me_answer
 
 
@@ -32,8 +33,15 @@ def _plan_answer(request: HttpRequest, participant: Participant, part: str, **co
     )
 
 
+def _initiative_raised(request: HttpRequest, participant: Participant) -> HttpResponse:
+    return _plan_answer(
+        request, participant, "raise_result", done=_("Your initiative is on the action plan.")
+    )
+
+
 @require_POST
 @participant_view
+@once_per_key(done=_initiative_raised)
 @throttles.limit_participant("initiatives", answer=partial(_plan_answer, part="raise_result"))
 def initiative_raise(request: HttpRequest, participant: Participant) -> HttpResponse:
     """Raise an initiative from a phone, or adopt one from a report."""
@@ -48,9 +56,7 @@ def initiative_raise(request: HttpRequest, participant: Participant) -> HttpResp
         )
     except DomainError as error:
         return _plan_answer(request, participant, "raise_result", error=str(error))
-    return _plan_answer(
-        request, participant, "raise_result", done=_("Your initiative is on the action plan.")
-    )
+    return _initiative_raised(request, participant)
 
 
 @require_POST
@@ -68,8 +74,15 @@ def initiative_join(request: HttpRequest, participant: Participant, initiative_i
     return me_answer(request, participant, error)
 
 
+def _reflection_left(request: HttpRequest, participant: Participant) -> HttpResponse:
+    return _plan_answer(
+        request, participant, "reflection_result", done=_("Thank you: your reflection is in.")
+    )
+
+
 @require_POST
 @participant_view
+@once_per_key(done=_reflection_left)
 @throttles.limit_participant("reflections", answer=partial(_plan_answer, part="reflection_result"))
 def reflection_create(request: HttpRequest, participant: Participant) -> HttpResponse:
     """Leave a reflection in the closing circle, with or without one's name."""
@@ -81,9 +94,7 @@ def reflection_create(request: HttpRequest, participant: Participant) -> HttpRes
         )
     except DomainError as error:
         return _plan_answer(request, participant, "reflection_result", error=str(error))
-    return _plan_answer(
-        request, participant, "reflection_result", done=_("Thank you: your reflection is in.")
-    )
+    return _reflection_left(request, participant)
 
 
 # The facilitators' side -----------------------------------------------------------------

@@ -84,3 +84,30 @@ def test_a_write_answered_busy_is_sent_again_by_itself(browser, server):
     titles = server.query("SELECT title FROM sessions_app_topic WHERE title = ?", "Samåkning")
     assert titles == [("Samåkning",)]
     phone.context.close()
+
+
+def test_a_proposal_whose_answer_was_lost_is_sent_again_and_saved_once(browser, server):
+    from playwright.sync_api import expect
+
+    _meeting_id, code = server.demo_meeting_in_phase(Meeting.Phase.AGENDA)
+    phone = join_by_code(browser, server, code, "Lost Answer")
+    lost = []
+
+    def answer_lost_once(route):
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # the server saves it; its answer never reaches the phone
+            lost.append(route.request.post_data)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    phone.route("**/topics/", answer_lost_once)
+    phone.fill("#new-title", "Bilpool")
+    phone.click(".propose [type=submit]")
+
+    expect(phone.locator(".my-topic-title", has_text="Bilpool")).to_be_visible(timeout=15_000)
+    expect(phone.locator("#new-title")).to_have_value("")
+    assert len(lost) == 1
+    titles = server.query("SELECT title FROM sessions_app_topic WHERE title = ?", "Bilpool")
+    assert titles == [("Bilpool",)]
+    phone.context.close()
