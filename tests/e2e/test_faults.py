@@ -233,3 +233,43 @@ def test_every_screen_is_right_again_after_redis_died_and_came_back(browser, ser
         f"\nRedis killed for {back - died:.0f} s: writes answered in {answer:.2f} s;"
         f" every screen right {time.monotonic() - back:.1f} s after it came back"
     )
+
+
+def test_every_screen_is_right_again_after_the_server_restarted(browser, server, redis):
+    """The server goes down with a projector and two phones open; the meeting moves on
+    meanwhile (as another server process would move it); they catch up by themselves."""
+    from playwright.sync_api import expect
+
+    meeting_id, code = server.demo_meeting_in_phase("agenda")
+    projector = open_projector(browser, server, meeting_id)
+    phones = [join_by_code(browser, server, code, f"Restart {n}") for n in (1, 2)]
+    pages = [projector, *phones]
+    title = "Omstart mitt i"
+    server.query(
+        "UPDATE sessions_app_topic SET title = ? WHERE meeting_id = ? AND title LIKE ?",
+        title,
+        meeting_id,
+        "Gå från ord till handling%",
+    )
+    for page in pages:
+        page.evaluate("window.notReloaded = true")
+
+    server.stop()
+    for page in pages:
+        expect(page.locator(".connection")).not_to_have_class(re.compile(r"\bis-online\b"))
+    server.move_to_phase(meeting_id, "discussions")
+    server.start()
+    back = time.monotonic()
+
+    for page in pages:
+        expect(page.locator("#stage [data-phase]")).to_have_attribute(
+            "data-phase", "discussions", timeout=CONVERGES_WITHIN_MS
+        )
+        expect(page.locator(".connection")).to_have_class(re.compile(r"\bis-online\b"))
+        assert page.evaluate("window.notReloaded") is True
+    for phone in phones:
+        expect(phone.locator(".phone-agenda")).to_contain_text(title, timeout=CONVERGES_WITHIN_MS)
+    print(
+        f"\nServer restarted with {len(pages)} screens open:"
+        f" every screen right {time.monotonic() - back:.1f} s after it was back"
+    )
