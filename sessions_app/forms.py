@@ -76,6 +76,7 @@ class MeetingForm(TypedTextForm, forms.ModelForm):
             "lookback",
             "agenda_intro",
             "summary",
+            "dots_per_person",
         ]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

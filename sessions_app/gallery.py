@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from .board import Board, Card, build_board
-from .models import Dot, Meeting, Report, ReportPhoto
+from .models import Dot, Meeting, Report, ReportPhoto, code_order
 
 
 @dataclass
@@ -44,7 +44,7 @@ def build_gallery(meeting: Meeting, board: Board | None = None) -> list[ReportCa
         .annotate(n=Count("pk"))
         .values_list("topic_id", "n")
     )
-    cells.sort(key=lambda cell: (cell.room.position, cell.room.code, cell.slot.number))
+    cells.sort(key=lambda cell: code_order(cell.room, cell.slot))
     gallery = []
     for cell in cells:
         pk = cell.card.topic.pk

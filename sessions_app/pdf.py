@@ -45,7 +45,7 @@ from weasyprint.urls import URLFetcherResponse
 
 from .board import build_board
 from .exports import convener_names
-from .models import Initiative, Meeting, Report, ReportPhoto, Room, Sign, Slot, Topic
+from .models import Initiative, Meeting, Report, ReportPhoto, Room, Sign, Slot, Topic, code_order
 from .qr import qr_svg
 
 # Every URL in a print template is made absolute against this origin; it exists only
@@ -145,11 +145,6 @@ class AgendaRow:
     cells: list[TopicSection | None]
 
 
-def _code_order(section: TopicSection) -> tuple:
-    room, slot = section.topic.room, section.topic.slot
-    return (room.position, room.code, slot.number)
-
-
 def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSection]]:
     """The wall's rooms and rows, and its discussions in code order (A1, A2, … B1, …).
 
@@ -181,7 +176,11 @@ def _agenda(meeting: Meeting) -> tuple[list[Room], list[AgendaRow], list[TopicSe
         )
         for row in board.rows
     ]
-    return board.rooms, rows, sorted(sections.values(), key=_code_order)
+    return (
+        board.rooms,
+        rows,
+        sorted(sections.values(), key=lambda s: code_order(s.topic.room, s.topic.slot)),
+    )
 
 
 def _http_links(meeting: Meeting) -> list:

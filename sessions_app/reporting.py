@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from . import announce, photos, text
 from .errors import DomainError
-from .models import Meeting, Participant, Pen, Report, ReportPhoto, Sign, Topic
+from .models import Meeting, Participant, Pen, Report, ReportPhoto, Sign, Topic, code_order
 from .permissions import User, may_write_report
 
 WRITING_PHASES = (
@@ -180,10 +180,6 @@ def remove_photo(*, meeting: Meeting, topic_id: int, writer: Writer, photo_id: i
 # Signs and pens -------------------------------------------------------------------------
 
 
-def _code_order(topic: Topic) -> tuple:
-    return (topic.room.position, topic.room.code, topic.slot.number)
-
-
 def _placed_topic(meeting: Meeting, topic_id: int) -> Topic:
     topic = Topic.objects.filter(meeting=meeting, pk=topic_id, status=Topic.Status.PLACED).first()
     if topic is None:
@@ -203,9 +199,7 @@ def signs_of(meeting: Meeting) -> list[Sign]:
     existing = {sign.topic_id: sign for sign in Sign.objects.filter(topic__in=placed)}
     Sign.objects.bulk_create(Sign(topic=t) for t in placed if t.pk not in existing)
     signs = Sign.objects.filter(topic__in=placed).select_related("topic__slot", "topic__room")
-    return sorted(
-        signs, key=lambda s: (s.topic.room.position, s.topic.room.code, s.topic.slot.number)
-    )
+    return sorted(signs, key=lambda sign: code_order(sign.topic.room, sign.topic.slot))
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from sessions_app.models import (
     Series,
 )
 
+from .e2e.support import require
 from .factories import make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -694,3 +695,25 @@ def test_pdf_photos_carry_their_caption_or_a_default_as_alternative_text(
             "Rapportblad photos/topic0-0.jpg",
             "Foto av rapportbladet för A1",
         ]
+
+
+def fonts_of(data: bytes) -> set[str]:
+    with pikepdf.open(io.BytesIO(data)) as document:
+        return {
+            str(font.get("/BaseFont")).split("+")[-1]
+            for page in document.pages
+            for font in page.resources.get("/Font", {}).values()
+        }
+
+
+def test_typed_emoji_show_in_the_pdf_and_digits_stay_in_the_text_font(meeting):
+    has_emoji_font = subprocess.run(
+        ["fc-list", "Noto Color Emoji"], capture_output=True, text=True
+    ).stdout.strip()
+    require(bool(has_emoji_font), "needs the Noto Color Emoji font (fonts-noto-color-emoji)")
+    make_topic(meeting, title="🚲 Cykelparkering 24/7", cell="A1")
+
+    data = pdf.render_proceedings(meeting)
+
+    assert "Noto-Color-Emoji" in fonts_of(data)
+    assert "🚲 Cykelparkering 24/7" in pdf_text(data)

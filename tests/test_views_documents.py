@@ -261,6 +261,36 @@ def test_meeting_page_offers_participants_the_documentation_only_once_closed(cli
     assert pdf_url in closed
 
 
+@pytest.mark.parametrize("published", [True, False])
+def test_the_closed_projector_s_qr_code_leads_a_new_phone_to_the_documents(
+    client, seed_meeting, published
+):
+    close(seed_meeting)
+    Meeting.objects.filter(pk=seed_meeting.pk).update(documents_public=published)
+    people = Participant.objects.count()
+
+    scanned = client.get(reverse("join_code", args=[seed_meeting.join_code]), follow=True)
+
+    page = scanned.content.decode()
+    assert scanned.redirect_chain[-1][0] == reverse("meeting_detail", args=[seed_meeting.pk])
+    assert "Ditt namn" not in page  # no name form: a closed meeting takes no one in
+    pdf_url = reverse("documentation_pdf", args=[seed_meeting.pk])
+    if published:
+        assert pdf_url in page
+    else:
+        assert pdf_url not in page and "Fråga processledarna" in page
+    assert Participant.objects.count() == people
+
+
+def test_a_phone_that_took_part_scans_the_closed_qr_code_to_its_own_page(client, seed_meeting):
+    took_part(client, seed_meeting)
+    close(seed_meeting)
+
+    scanned = client.get(reverse("join_code", args=[seed_meeting.join_code]))
+
+    assert scanned["Location"] == reverse("phone", args=[seed_meeting.pk])
+
+
 def participant_cookie(participant: Participant) -> bytes:
     session = SessionStore()
     session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
@@ -304,15 +334,16 @@ async def test_documentation_pdf_renders_while_the_meetings_sockets_stay_live(
         f"/ws/meetings/{meeting.pk}/",
         headers=[(b"origin", b"http://testserver"), (b"cookie", cookie)],
     )
-    connected, _ = await socket.connect(timeout=5)
-    state = await socket.receive_from(timeout=5)
-    assert connected
-    assert state  # the meeting's state on connect, whatever the consumer sends first
-    assert not response_task.done()
-
-    release.set()
-    response = await response_task
-    await socket.disconnect()
+    try:
+        connected, _ = await socket.connect(timeout=5)
+        state = await socket.receive_from(timeout=5)
+        assert connected
+        assert state  # the meeting's state on connect, whatever the consumer sends first
+        assert not response_task.done()
+    finally:
+        release.set()
+        response = await response_task
+        await socket.disconnect()
     assert response["body"] == b"%PDF-1.7 made while the socket was served"
 
 

@@ -226,6 +226,12 @@ def test_the_phone_page_lists_no_one_to_share_with(phone, meeting, ann):
     assert "Search by name" in html and "Bo Berg" not in html
 
 
+def test_the_agenda_is_one_tap_away_on_the_phone(phone, meeting):
+    html = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
+
+    assert '<a href="#agenda-title" class="to-agenda">' in html and 'id="agenda-title"' in html
+
+
 def test_partner_search_finds_people_of_this_meeting_by_any_part_of_the_name(phone, meeting, ann):
     bo = Participant.objects.create(meeting=meeting, name="Bo Berg", organization="Umeå kommun")
     Participant.objects.create(meeting=meeting, name="Cy Ek")

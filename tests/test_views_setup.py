@@ -57,6 +57,7 @@ def meeting_data(**overrides) -> dict:
         "purpose": "Att följa upp\n\n  Att hitta vägar framåt  ",
         "lookback": "Våga stanna i det jobbiga",
         "method": "Open Space",
+        "dots_per_person": "3",
         **formset_data("facilitators", [{"name": "Rebecka Janols", "role": "innovationsledare"}]),
         **formset_data(
             "links", [{"title": "Metodbanken", "url": "https://www.metodbanken.se/post/open-space"}]
@@ -250,6 +251,17 @@ def test_setup_text_keeps_right_to_left_writing_and_emoji(client, own_meeting):
 
     own_meeting.refresh_from_db()
     assert own_meeting.title == title
+
+
+def test_the_facilitator_sets_how_many_dots_each_person_gives(client, own_meeting):
+    url = reverse("meeting_edit", args=[own_meeting.pk])
+
+    client.post(url, edit_data(dots_per_person="5"))
+    refused = client.post(url, edit_data(dots_per_person="99", title="Renamed"))
+
+    own_meeting.refresh_from_db()
+    assert own_meeting.dots_per_person == 5 and own_meeting.title == "Lärandeträff 5"
+    assert "Ensure this value is less than or equal to 20." in refused.content.decode()
 
 
 def test_meeting_edit_is_refused_to_a_user_who_does_not_facilitate(client, stranger):

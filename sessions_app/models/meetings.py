@@ -33,6 +33,11 @@ def cell_code(room_code: str, slot_number: int) -> str:
     return f"{room_code}{slot_number}"
 
 
+def code_order(room: Room, slot: Slot) -> tuple:
+    """Where a cell stands in code order: room by room (A1, A2, … B1), as the reports go."""
+    return (room.position, room.code, slot.number)
+
+
 room_code_validator = RegexValidator(
     r"^[^\W_]{1,3}$", _("A room code is 1–3 letters or digits, such as A or B2.")
 )

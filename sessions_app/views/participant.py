@@ -22,7 +22,7 @@ from .. import (
 )
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
-from ..models import Participant, Topic
+from ..models import Meeting, Participant, Topic
 from .access import meeting_for_code, number, participant_view, unknown_code
 from .once import once_per_key
 from .reports import trade_sign
@@ -51,6 +51,10 @@ def join_code(request: HttpRequest, code: str) -> HttpResponse:
         return unknown_code(request, code)
     if participant_for(request.session, meeting) is not None:
         return redirect("phone", meeting_id=meeting.pk)
+    if meeting.phase == Meeting.Phase.CLOSED:
+        # The closed projector's QR code leads here: to the documents, never to a name form
+        # for a meeting that takes no one in.
+        return redirect("meeting_detail", pk=meeting.pk)
     with translation.override(meeting.language):
         error, name, organization = "", "", ""
         if request.method == "POST":

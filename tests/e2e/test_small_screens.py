@@ -155,3 +155,36 @@ def test_rooms_are_added_without_a_save_in_between(browser, server):
     )
     assert [c for (c,) in codes] == ["A", "B", "C", "D", "E", "F"]
     page.context.close()
+
+
+LATER_PHASES = ["discussions", "vernissage", "action_plan", "closing", "closed"]
+
+
+def test_the_second_half_fits_a_narrow_phone_and_a_finger(browser, server):
+    meeting_id, code = server.demo_meeting_in_phase("discussions")
+    phone = join_by_code(browser, server, code, "Later Fingers", width=360)
+    # The phone convenes a topic of the wall, so that its report form opens too.
+    me = server.query(
+        "SELECT id FROM sessions_app_participant WHERE meeting_id = ? AND name = ?",
+        meeting_id,
+        "Later Fingers",
+    )[0][0]
+    topic = server.query(
+        "SELECT id FROM sessions_app_topic WHERE meeting_id = ? AND status = 'placed'"
+        " ORDER BY id LIMIT 1",
+        meeting_id,
+    )[0][0]
+    server.query("UPDATE sessions_app_topic SET convener_id = ? WHERE id = ?", me, topic)
+    found: dict[str, list[str]] = {}
+    for phase in LATER_PHASES:
+        server.move_to_phase(meeting_id, phase)
+        phone.reload()
+        phone.locator(".connection.is-online").wait_for()
+        found[phase] = _overflow(phone, 360) + _too_small(phone)
+        if phase == "vernissage":
+            phone.goto(f"{server.url}/m/{meeting_id}/reports/{topic}/")
+            found["report form"] = _overflow(phone, 360) + _too_small(phone)
+            phone.goto(f"{server.url}/m/{meeting_id}/")
+    phone.context.close()
+
+    assert found == {name: [] for name in found}
