@@ -236,7 +236,8 @@ def require_suggesting_phase(meeting: Meeting) -> None:
     if meeting.phase not in SUGGESTING_PHASES:
         raise AgendaError(
             _(
-                "A placement can be suggested from the creation of the agenda until the meeting closes."
+                "A placement can be suggested from the creation of the agenda until the "
+                "meeting closes."
             )
         )
 
