@@ -46,7 +46,8 @@
     panel.replaceChildren();
     panel.removeAttribute("aria-labelledby");
     panel.hidden = true;
-    paint();
+    // As after any redraw: the ghosts go, and the titles they squeezed fit their cells again.
+    document.dispatchEvent(new CustomEvent("live:updated"));
     const ask = document.querySelector("#suggest-form button");
     if (ask) ask.focus();
   }
