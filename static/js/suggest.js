@@ -10,6 +10,8 @@
     return ghosts ? Array.from(ghosts.content.querySelectorAll(".ghost")) : [];
   }
 
+  let focusedGhost = null; // the topic whose ghost had the focus before its row was redrawn
+
   function paint() {
     const ghosts = wanted();
     const keys = new Set(ghosts.map(function (g) { return g.dataset.topic + "@" + g.dataset.cell; }));
@@ -38,7 +40,51 @@
     });
     const board = document.querySelector("[data-board]");
     if (board) board.classList.toggle("is-previewing", ghosts.length > 0);
+    if (focusedGhost) {
+      const again = document.querySelector('#grid .ghost[data-topic="' + focusedGhost + '"] .ghost-apply');
+      focusedGhost = null;
+      if (again && lostFocus()) again.focus();
+    }
   }
+
+  function lostFocus() {
+    const active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+
+  // A broadcast that redraws a row takes its ghosts with it: keep the one that had the focus.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    const active = document.activeElement;
+    const target = event.detail.target;
+    if (active && active.matches(".ghost-apply") && target && target.contains(active)) {
+      focusedGhost = active.closest(".ghost").dataset.topic;
+    }
+  });
+
+  // After asking or applying, the focus goes on to what comes next, unless it went elsewhere
+  // meanwhile: the preview's "Apply all" after a suggestion, the next ghost after one was
+  // applied.
+  const NEXT = {
+    "suggest-form": ["#suggestion .suggestion-apply", "#suggestion .suggestion-discard"],
+    "suggestion-form": ["#grid .ghost .ghost-apply", "#suggestion .suggestion-apply", "#suggest-form button"],
+  };
+  function first(selectors) {
+    for (const selector of selectors) {
+      const found = document.querySelector(selector);
+      if (found) return found;
+    }
+    return null;
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // The form that asked, even if the answer replaced it (htmx then names its parent).
+    const config = event.detail.requestConfig;
+    const form = config && config.elt;
+    if (!form || !NEXT[form.id]) return;
+    window.requestAnimationFrame(function () {
+      const next = first(NEXT[form.id]);
+      if (next && (lostFocus() || form.contains(document.activeElement))) next.focus();
+    });
+  });
 
   function discard() {
     const panel = document.getElementById("suggestion");

@@ -32,9 +32,7 @@ def wall_of(page) -> dict[str, str]:
     )
 
 
-def test_phones_mark_the_facilitator_previews_and_applies_and_every_phone_follows(
-    browser, server
-):
+def test_phones_mark_the_facilitator_previews_and_applies_and_every_phone_follows(browser, server):
     from playwright.sync_api import expect
 
     meeting_id, code = server.demo_meeting_in_phase("agenda")
@@ -102,9 +100,12 @@ def test_a_ghost_applies_its_own_card_and_discard_clears_the_rest(browser, serve
     tray = projector.locator("#tray .card")
     expect(tray).to_have_count(3)
 
-    projector.locator("#suggest-form button").click()
+    projector.locator("#suggest-form button").focus()
+    projector.keyboard.press("Enter")
     ghost = projector.locator("#grid .ghost").first
     expect(ghost).to_be_visible(timeout=ARRIVES_MS)
+    # The keyboard goes on from the question to its answer.
+    expect(projector.locator("#suggestion .suggestion-apply")).to_be_focused()
     title = ghost.locator(".ghost-title").inner_text()
     cell = ghost.get_attribute("data-cell")
     expect(projector.locator("#tray .card.is-leaving")).to_have_count(
@@ -115,8 +116,10 @@ def test_a_ghost_applies_its_own_card_and_discard_clears_the_rest(browser, serve
 
     expect(projector.locator(f"#cell-{cell} > .card")).to_have_attribute("data-title", title)
     expect(tray).to_have_count(2)
-    # The other ghost is still offered; the third topic stays in the tray, and says why.
+    # The other ghost is still offered, and has the focus; the third topic stays in the
+    # tray, and the preview says why.
     expect(projector.locator("#grid .ghost")).to_have_count(1)
+    expect(projector.locator("#grid .ghost .ghost-apply")).to_be_focused()
     expect(projector.locator("#suggestion")).to_contain_text("Every cell of the wall is taken.")
     projector.locator("#suggestion .suggestion-discard").click()
     expect(projector.locator("#suggestion")).to_be_hidden()
