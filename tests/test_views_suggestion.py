@@ -274,7 +274,10 @@ def test_suggest_with_nothing_to_change_says_so(facilitator_client, agenda_meeti
     response = suggest(facilitator_client, agenda_meeting)
 
     assert "The suggestion would change nothing on the wall." in text_of(response)
-    assert 'id="suggestion-ghosts"' not in response.content.decode()
+    # An earlier preview in the page is cleared.
+    assert '<section id="suggestion" class="suggestion" hx-swap-oob="true" hidden>' in (
+        response.content.decode()
+    )
 
 
 def test_suggest_lists_what_stays_in_the_tray_and_why(facilitator_client):

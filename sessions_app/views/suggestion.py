@@ -47,8 +47,10 @@ def _first_preview(
 ) -> HttpResponse:
     moves = smartwall.moves_of(suggestion, board)
     if not moves and not suggestion.unplaced:
-        text = _("The suggestion would change nothing on the wall.")
-        return board_message(request, meeting, text, error=False)
+        # An earlier preview goes too: it no longer says anything true.
+        return _answer(
+            request, meeting, None, _("The suggestion would change nothing on the wall.")
+        )
     preview = smartwall.preview(board, moves, suggestion.unplaced)
     return _answer(request, meeting, preview)
 
