@@ -15,6 +15,7 @@ from sessions_app.models import Interest, Meeting, Participant, Topic
 from sessions_app.placement import suggest_placement
 
 from .factories import cell_of, make_meeting, make_topic, wall, without_revision_mark
+from .test_concurrency import on_postgres, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -338,6 +339,26 @@ def test_apply_placement_refuses_a_cell_of_another_meeting(agenda_meeting):
             meeting=agenda_meeting,
             moves=[Move(ports.pk, None, _cell(agenda_meeting, "A1")[0], room)],
         )
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_apply_placement_and_a_placement_at_once_never_share_a_cell():
+    meeting = make_meeting(language="en")
+    Meeting.objects.filter(pk=meeting.pk).update(phase=Meeting.Phase.AGENDA)
+    ports, docks, late = (make_topic(meeting, title=t) for t in ("Ports", "Docks", "Late"))
+    moves = [_move(meeting, ports, "A1"), _move(meeting, docks, "B1")]
+
+    outcomes = run_together(
+        lambda: agenda.apply_placement(meeting=meeting, moves=moves),
+        lambda: agenda.place_topic(meeting=meeting, topic_id=late.pk, **cell_of(meeting, "B1")),
+    )
+
+    assert sorted(o.split(":")[0] for o in outcomes) == ["done", "refused"]
+    if outcomes[0] == "done":
+        assert wall(meeting) == {"A1": "Ports", "B1": "Docks"}
+    else:
+        assert wall(meeting) == {"B1": "Late"}
 
 
 @pytest.mark.parametrize("phase", [Meeting.Phase.OPENING, Meeting.Phase.CLOSED])
