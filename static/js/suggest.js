@@ -38,8 +38,6 @@
       if (to) el.dataset.suggested = "→ " + to;
       else delete el.dataset.suggested;
     });
-    const board = document.querySelector("[data-board]");
-    if (board) board.classList.toggle("is-previewing", ghosts.length > 0);
     if (focusedGhost) {
       const again = document.querySelector('#grid .ghost[data-topic="' + focusedGhost + '"] .ghost-apply');
       focusedGhost = null;
