@@ -15,6 +15,7 @@ from sessions_app.views import (
     projector,
     reports,
     setup,
+    suggestion,
 )
 
 urlpatterns = [
@@ -40,6 +41,16 @@ urlpatterns = [
     path("meetings/<int:pk>/projector/", projector.projector, name="projector"),
     path("meetings/<int:pk>/board/", projector.board_action, name="board_action"),
     path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
+    path(
+        "meetings/<int:pk>/suggestion/",
+        suggestion.suggest_placement,
+        name="suggest_placement",
+    ),
+    path(
+        "meetings/<int:pk>/suggestion/apply/",
+        suggestion.apply_suggestion,
+        name="apply_suggestion",
+    ),
     path("meetings/<int:pk>/spotlight/", projector.spotlight, name="spotlight"),
     path("meetings/<int:pk>/join-code/", projector.new_join_code, name="new_join_code"),
     path("meetings/<int:pk>/plan/", plan.plan_manage, name="plan_manage"),

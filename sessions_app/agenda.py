@@ -7,7 +7,9 @@ enforces one topic per cell as a last line of defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +20,25 @@ from .errors import AgendaError
 from .models import Interest, Meeting, Room, Slot, Topic, cell_code
 
 Status = Topic.Status
+# A placement can be suggested (and a suggestion applied) from the agenda until the end.
+SUGGESTING_PHASES = (
+    Meeting.Phase.AGENDA,
+    Meeting.Phase.DISCUSSIONS,
+    Meeting.Phase.VERNISSAGE,
+    Meeting.Phase.ACTION_PLAN,
+    Meeting.Phase.CLOSING,
+)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One topic of a suggested placement: where it stood when suggested, and its new cell."""
+
+    topic_id: int
+    source: tuple[int, int] | None
+    """(slot id, room id) when the suggestion was made; None for the tray."""
+    slot_id: int
+    room_id: int
 
 
 def _lock_open_meeting(meeting: Meeting) -> Meeting:
@@ -37,11 +58,15 @@ def _topic(meeting: Meeting, topic_id: int, *, action: str) -> Topic:
     if topic is None:
         raise AgendaError(_("That topic is not part of this meeting."))
     if not topic.allows(action):
-        raise AgendaError(
-            _("“%(title)s” is %(status)s and cannot be changed that way.")
-            % {"title": topic.title, "status": topic.get_status_display().lower()}
-        )
+        raise _not_that_way(topic)
     return topic
+
+
+def _not_that_way(topic: Topic) -> AgendaError:
+    return AgendaError(
+        _("“%(title)s” is %(status)s and cannot be changed that way.")
+        % {"title": topic.title, "status": topic.get_status_display().lower()}
+    )
 
 
 def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
@@ -86,7 +111,9 @@ def _require_conveners_free(conveners: set[int], slot: Slot, *, ignoring: Iterab
 def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
     topic.slot, topic.room = slot, room
     topic.status = Status.PLACED if slot is not None else Status.RAISED
-    topic.save(update_fields=["slot", "room", "status", "updated_at"])
+    # A pin holds a topic in its cell; back in the tray, there is nothing to hold.
+    topic.pinned = topic.pinned and slot is not None
+    topic.save(update_fields=["slot", "room", "status", "pinned", "updated_at"])
 
 
 def _changed(meeting: Meeting, *slot_ids: int | None, topics: Iterable[Topic] = ()) -> None:
@@ -176,7 +203,8 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     source.slot = source.room = None
     source.status = Status.MERGED
     source.merged_into = target
-    source.save(update_fields=["slot", "room", "status", "merged_into", "updated_at"])
+    source.pinned = False
+    source.save(update_fields=["slot", "room", "status", "merged_into", "pinned", "updated_at"])
     # Earlier merges into the source now point at the final topic.
     Topic.objects.filter(merged_into=source).update(merged_into=target)
     already = Interest.objects.filter(topic=target).values_list("participant_id", flat=True)
@@ -196,7 +224,150 @@ def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     before, was_on_wall = topic.slot_id, topic.is_on_wall
     topic.slot = topic.room = None
     topic.status = Status.WITHDRAWN
-    topic.save(update_fields=["slot", "room", "status", "updated_at"])
+    topic.pinned = False
+    topic.save(update_fields=["slot", "room", "status", "pinned", "updated_at"])
     if was_on_wall:
         _changed(meeting, before, topics=[topic])
     return topic
+
+
+def require_suggesting_phase(meeting: Meeting) -> None:
+    """Refuse a suggested placement before the agenda is made or once the meeting is closed."""
+    if meeting.phase not in SUGGESTING_PHASES:
+        raise AgendaError(
+            _(
+                "A placement can be suggested from the creation of the agenda until the "
+                "meeting closes."
+            )
+        )
+
+
+@transaction.atomic
+def pin_topic(*, meeting: Meeting, topic_id: int, pinned: bool) -> Topic:
+    """Pin a placed topic to its cell, so that a suggestion leaves it there; or unpin it."""
+    meeting = _lock_open_meeting(meeting)
+    topic = _topic(meeting, topic_id, action="pin")
+    if topic.pinned != pinned:
+        topic.pinned = pinned
+        topic.save(update_fields=["pinned", "updated_at"])
+        announce.card_changed(topic)
+    return topic
+
+
+@transaction.atomic
+def apply_placement(*, meeting: Meeting, moves: Sequence[Move]) -> list[Topic]:
+    """Place and move topics as a suggestion proposed: all of them, or none if a rule fails."""
+    meeting = _lock_open_meeting(meeting)
+    require_suggesting_phase(meeting)
+    if not moves:
+        raise AgendaError(_("There is nothing to apply."))
+    ids = [move.topic_id for move in moves]
+    if len(set(ids)) < len(ids):
+        raise AgendaError(_("The suggestion names a topic twice. Ask for a new suggestion."))
+    topics = {
+        topic.pk: topic
+        for topic in Topic.objects.select_for_update(of=("self",))
+        .select_related("convener")
+        .filter(meeting=meeting, pk__in=ids)
+    }
+    slots = {slot.pk: slot for slot in meeting.slots.all()}
+    rooms = {room.pk: room for room in meeting.rooms.all()}
+    for move in moves:
+        _check_move(move, topics.get(move.topic_id), slots, rooms)
+    staying = list(
+        Topic.objects.filter(meeting=meeting, status=Status.PLACED)
+        .exclude(pk__in=ids)
+        .select_related("convener")
+    )
+    _check_wall_after(moves, topics, staying, slots, rooms)
+    # Every moving topic leaves its cell before any arrives: applied one by one, a move
+    # could meet a cell that a later one frees.
+    leaving = [topic.pk for topic in topics.values() if topic.slot_id is not None]
+    Topic.objects.filter(pk__in=leaving).update(slot=None, room=None, status=Status.RAISED)
+    for move in moves:
+        _put(topics[move.topic_id], slots[move.slot_id], rooms[move.room_id])
+    changed = [move.source[0] if move.source else None for move in moves]
+    _changed(meeting, *changed, *(move.slot_id for move in moves), topics=topics.values())
+    return [topics[move.topic_id] for move in moves]
+
+
+def _check_move(
+    move: Move, topic: Topic | None, slots: dict[int, Slot], rooms: dict[int, Room]
+) -> None:
+    """One move of a suggestion still makes sense on the wall as it is now."""
+    if topic is None:
+        raise AgendaError(_("That topic is not part of this meeting."))
+    if not topic.allows("move" if topic.status == Status.PLACED else "place"):
+        raise _not_that_way(topic)
+    now = (topic.slot_id, topic.room_id) if topic.slot_id is not None else None
+    if now != move.source:
+        raise AgendaError(
+            _("“%(title)s” was moved after the suggestion was made. Ask for a new suggestion.")
+            % {"title": topic.title}
+        )
+    if topic.pinned:
+        raise AgendaError(
+            _("“%(title)s” is pinned to its cell. Unpin it first, or ask for a new suggestion.")
+            % {"title": topic.title}
+        )
+    if move.slot_id not in slots:
+        raise AgendaError(_("That time slot does not exist in this meeting."))
+    if move.room_id not in rooms:
+        raise AgendaError(_("That room does not exist in this meeting."))
+
+
+def _check_wall_after(
+    moves: Sequence[Move],
+    topics: dict[int, Topic],
+    staying: list[Topic],
+    slots: dict[int, Slot],
+    rooms: dict[int, Room],
+) -> None:
+    """The wall with every move made keeps one topic per cell and no convener in two rooms."""
+
+    def code(cell: tuple[int, int]) -> str:
+        return cell_code(rooms[cell[1]].code, slots[cell[0]].number)
+
+    everyone = {topic.pk: topic for topic in staying} | topics
+    after = {topic.pk: (topic.slot_id, topic.room_id) for topic in staying}
+    holders = {cell: pk for pk, cell in after.items()}
+    for move in moves:
+        cell = (move.slot_id, move.room_id)
+        holder = holders.get(cell)
+        if holder in topics:
+            raise AgendaError(
+                _("The suggestion puts “%(first)s” and “%(second)s” both in %(code)s.")
+                % {
+                    "first": topics[holder].title,
+                    "second": topics[move.topic_id].title,
+                    "code": code(cell),
+                }
+            )
+        if holder is not None:
+            raise AgendaError(
+                _("%(code)s is already taken by “%(title)s”.")
+                % {"code": code(cell), "title": everyone[holder].title}
+            )
+        after[move.topic_id] = cell
+        holders[cell] = move.topic_id
+    conveners = conveners_by_topic(list(everyone.values()))
+    in_slot: dict[int, list[int]] = defaultdict(list)
+    for pk, (slot_id, _room_id) in after.items():
+        in_slot[slot_id].append(pk)
+    for move in moves:
+        mine = conveners[move.topic_id]
+        for other in in_slot[move.slot_id]:
+            clash = mine.ids & conveners[other].ids if other != move.topic_id else set()
+            if clash:
+                person = next(p for p in mine.people if p.pk in clash)
+                raise AgendaError(
+                    _(
+                        "%(name)s already convenes %(code)s in slot %(slot)s and cannot be "
+                        "in two rooms."
+                    )
+                    % {
+                        "name": person.name,
+                        "code": code(after[other]),
+                        "slot": slots[move.slot_id].number,
+                    }
+                )

@@ -96,18 +96,34 @@ def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = 
     with another cell of the same slot.
     """
     fragments_changed(
-        meeting.pk, shared=fragments.agenda_names(slot_ids), facilitators=["moderation"]
+        meeting.pk,
+        shared=fragments.agenda_names(slot_ids),
+        facilitators=["moderation", "wall_summary"],
     )
 
 
 def setup_changed(meeting: Meeting) -> None:
     """The meeting's details, slots or rooms changed: every page gets its stage and wall anew."""
-    fragments_changed(meeting.pk, shared=["stage", *fragments.AGENDA], facilitators=["moderation"])
+    fragments_changed(
+        meeting.pk,
+        shared=["stage", *fragments.AGENDA],
+        facilitators=["moderation", "wall_summary"],
+    )
 
 
 def card_changed(topic: Topic) -> None:
-    """Only a topic's card changed, such as its title or interest count: send that card."""
-    fragments_changed(topic.meeting_id, shared=[f"card:{topic.pk}"])
+    """A topic's card changed, such as its title, interest or conveners: send that card.
+
+    A placed topic's whole row goes instead, with the projector's count of clashes: the
+    warnings of the other cards of its slot (shared interest, a convener in two rooms)
+    change with it.
+    """
+    if topic.status == Topic.Status.PLACED:
+        fragments_changed(
+            topic.meeting_id, shared=[f"row:{topic.slot_id}"], facilitators=["wall_summary"]
+        )
+    else:
+        fragments_changed(topic.meeting_id, shared=[f"card:{topic.pk}"])
 
 
 def phase_changed(meeting: Meeting) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from . import placement
 from .models import Interest, Meeting, Participant, Room, Slot, Topic, cell_code
 
 Status = Topic.Status
@@ -118,6 +120,13 @@ class Board:
     rooms: list[Room]
     rows: list[Row]
     tray: list[Card]
+    wall: placement.Instance
+    """The same wall as plain data, for the smart wall's scores and suggestions."""
+
+    @cached_property
+    def score(self) -> placement.Score:
+        """Clashes and people over capacity of the wall as it stands."""
+        return placement.score_wall(self.wall)
 
     @property
     def placed(self) -> list[Card]:
@@ -134,12 +143,11 @@ def build_board(meeting: Meeting) -> Board:
     rooms = list(meeting.rooms.all())
     slots = list(meeting.slots.all())
     topics = list(Topic.objects.filter(meeting=meeting).on_wall().select_related("convener"))
-    counts = dict(
-        Interest.objects.filter(topic__in=topics)
-        .values_list("topic_id")
-        .annotate(n=Count("pk"))
-        .values_list("topic_id", "n")
-    )
+    interested: dict[int, set[int]] = defaultdict(set)
+    for topic_id, person in Interest.objects.filter(topic__in=topics).values_list(
+        "topic_id", "participant_id"
+    ):
+        interested[topic_id].add(person)
     conveners = conveners_by_topic(topics)
     slots_by_id = {slot.pk: slot for slot in slots}
     rooms_by_id = {room.pk: room for room in rooms}
@@ -152,16 +160,31 @@ def build_board(meeting: Meeting) -> Board:
             topic=topic,
             conveners=conveners[topic.pk].people,
             merged_titles=conveners[topic.pk].merged_titles,
-            interest=counts.get(topic.pk, 0),
+            interest=len(interested[topic.pk]),
         )
     by_cell = {(t.slot_id, t.room_id): cards[t.pk] for t in topics if t.status == Status.PLACED}
     rows = [
         Row(slot, [Cell(slot, room, by_cell.get((slot.pk, room.pk))) for room in rooms])
         for slot in slots
     ]
+    wall = placement.Instance(
+        slots=[placement.Slot(slot.pk) for slot in slots],
+        rooms=[placement.Room(room.pk, room.capacity) for room in rooms],
+        topics=[
+            placement.TopicIn(
+                topic.pk,
+                frozenset(conveners[topic.pk].ids),
+                frozenset(interested[topic.pk]),
+                cell=(topic.slot_id, topic.room_id) if topic.status == Status.PLACED else None,
+                pinned=topic.pinned and topic.status == Status.PLACED,
+            )
+            for topic in topics
+        ],
+    )
     _warn(rows)
+    _warn_shared_interest(wall, cards)
     tray = [cards[t.pk] for t in topics if t.status == Status.RAISED]
-    return Board(rooms=rooms, rows=rows, tray=tray)
+    return Board(rooms=rooms, rows=rows, tray=tray, wall=wall)
 
 
 def _warn(rows: list[Row]) -> None:
@@ -194,3 +217,23 @@ def _warn(rows: list[Row]) -> None:
                     _("%(name)s convenes %(codes)s at the same time.")
                     % {"name": name, "codes": codes}
                 )
+
+
+def _warn_shared_interest(wall: placement.Instance, cards: dict[int, Card]) -> None:
+    """Mark both cards of two topics in one slot that many of the same people want."""
+    for pair in placement.shared_interest(wall):
+        topic, other = cards[pair.topic].topic, cards[pair.other].topic
+        text = ngettext(
+            "%(topic)s and %(other)s share %(shared)s of the %(wanted)s person "
+            "interested in %(topic)s.",
+            "%(topic)s and %(other)s share %(shared)s of the %(wanted)s people "
+            "interested in %(topic)s.",
+            pair.wanted,
+        ) % {
+            "topic": topic.code,
+            "other": other.code,
+            "shared": pair.shared,
+            "wanted": pair.wanted,
+        }
+        cards[pair.topic].warnings.append(text)
+        cards[pair.other].warnings.append(text)

@@ -249,7 +249,10 @@ class BoardActionForm(forms.Form):
     """One action on the wall, posted by the projector's board."""
 
     action = forms.ChoiceField(
-        choices=[(a, a) for a in ("place", "move", "swap", "unplace", "merge", "withdraw")]
+        choices=[
+            (a, a)
+            for a in ("place", "move", "swap", "unplace", "merge", "withdraw", "pin", "unpin")
+        ]
     )
     topic = forms.IntegerField(min_value=1)
     slot = forms.IntegerField(min_value=1, required=False)

@@ -46,6 +46,7 @@ FACILITATORS = {
     "moderation": "sessions_app/projector.html#moderation",
     "spotlight": "sessions_app/phases.html#spotlight",
     "reflections": "sessions_app/closing.html#reflections",
+    "wall_summary": "sessions_app/suggestion.html#wall_summary",
 }
 # Sent as they change, never part of a page's state: the state holds the same in full, or
 # (the join panel, whose address only a request knows) the page itself.
@@ -80,7 +81,8 @@ def context_for(meeting: Meeting, names: Iterable[str]) -> dict:
         "plan_phases": PLAN_PHASES,
         "closing_phases": CLOSING_PHASES,
     }
-    if kinds & {"grid", "tray", "row", "card", "now", "reports", "report", "dots", "spotlight"}:
+    board_kinds = {"grid", "tray", "row", "card", "now", "reports", "report", "dots", "spotlight"}
+    if kinds & (board_kinds | {"wall_summary"}):
         context["board"] = build_board(meeting)
     if kinds & {"reports", "report", "dots", "spotlight"}:
         context["gallery"] = build_gallery(meeting, context["board"])

@@ -123,10 +123,10 @@ def test_withdraw_own_topic_frees_nothing_placed(ann, meeting):
     assert placed.status == Topic.Status.PLACED
 
 
-def test_toggle_interest_sends_only_that_topic_card(
+def test_toggle_interest_sends_a_raised_topic_card_only(
     ann, meeting, sent, django_capture_on_commit_callbacks
 ):
-    topic = make_topic(meeting, title="Freight", cell="A1")
+    topic = make_topic(meeting, title="Freight")
     make_topic(meeting, title="Ports", cell="B1")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -140,6 +140,22 @@ def test_toggle_interest_sends_only_that_topic_card(
         .startswith(f'<article class="card" id="topic-{topic.pk}" hx-swap-oob="true"')
     )
     assert "1 wants to join" in html and "Ports" not in html
+
+
+def test_toggle_interest_sends_a_placed_topic_row_whose_warnings_may_change(
+    ann, meeting, sent, django_capture_on_commit_callbacks
+):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Ports", cell="B1")
+    make_topic(meeting, title="Docks", cell="A2")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.toggle_interest(participant=ann, topic_id=topic.pk)
+
+    shared = without_revision_mark(dict(sent)[realtime.meeting_group(meeting.pk)])
+    assert shared.lstrip().startswith(f'<tr class="slot-row" id="slot-{topic.slot_id}"')
+    assert "1 wants to join" in shared and "Ports" in shared and "Docks" not in shared
+    assert 'id="wall-summary"' in dict(sent)[realtime.facilitators_group(meeting.pk)]
 
 
 def test_moving_a_topic_sends_its_old_and_new_rows_only(

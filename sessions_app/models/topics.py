@@ -49,6 +49,7 @@ class Topic(models.Model):
         "unplace": (Status.PLACED,),
         "merge": ON_WALL,
         "withdraw": (Status.DRAFT, Status.SHARED, Status.RAISED, Status.PLACED),
+        "pin": (Status.PLACED,),
     }
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="topics")
@@ -90,6 +91,9 @@ class Topic(models.Model):
         related_name="merged_from",
     )
     position = models.PositiveIntegerField(default=0)
+    # A facilitator's word that a placed topic stays where it is: a suggested placement
+    # leaves it in its cell. It goes when the topic leaves the wall.
+    pinned = models.BooleanField(_("pinned"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

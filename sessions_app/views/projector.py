@@ -61,11 +61,19 @@ def _run_board_action(meeting: Meeting, data: dict) -> str:
     if action == "merge":
         target = agenda.merge_topics(meeting=meeting, topic_id=topic_id, into_id=data["other"])
         return _("Merged into “%(title)s”.") % {"title": target.title}
+    if action in ("pin", "unpin"):
+        topic = agenda.pin_topic(meeting=meeting, topic_id=topic_id, pinned=action == "pin")
+        if topic.pinned:
+            return _("“%(title)s” is pinned to %(code)s: a suggestion leaves it there.") % {
+                "title": topic.title,
+                "code": topic.code,
+            }
+        return _("“%(title)s” is no longer pinned.") % {"title": topic.title}
     topic = agenda.withdraw_topic(meeting=meeting, topic_id=topic_id)
     return _("“%(title)s” was withdrawn.") % {"title": topic.title}
 
 
-def _board_message(request: HttpRequest, meeting: Meeting, text: str, *, error: bool):
+def board_message(request: HttpRequest, meeting: Meeting, text: str, *, error: bool):
     return render(
         request,
         "sessions_app/projector.html#board_message",
@@ -77,18 +85,18 @@ def _board_message(request: HttpRequest, meeting: Meeting, text: str, *, error: 
 @require_POST
 @facilitator_view(meeting_language=True)
 def board_action(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    """Place, move, swap, unplace, merge or withdraw; the board itself updates over the socket."""
+    """Place, move, swap, unplace, merge, withdraw or pin; the board updates over the socket."""
     form = BoardActionForm(request.POST)
     if not form.is_valid():
         text = " ".join(e for errors in form.errors.values() for e in errors)
-        return _board_message(request, meeting, text, error=True)
+        return board_message(request, meeting, text, error=True)
     try:
         text = _run_board_action(meeting, form.cleaned_data)
     except DomainError as error:
-        return _board_message(request, meeting, str(error), error=True)
+        return board_message(request, meeting, str(error), error=True)
     if not request.htmx:
         return redirect("projector", pk=meeting.pk)
-    return _board_message(request, meeting, text, error=False)
+    return board_message(request, meeting, text, error=False)
 
 
 @require_POST
@@ -98,7 +106,7 @@ def set_phase(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     try:
         meeting = facilitation.set_phase(meeting=meeting, phase=request.POST.get("phase", ""))
     except DomainError as error:
-        return _board_message(request, meeting, str(error), error=True)
+        return board_message(request, meeting, str(error), error=True)
     if not request.htmx:
         return redirect("projector", pk=meeting.pk)
     context = fragments.context_for(meeting, ["phase_control"])
@@ -112,13 +120,13 @@ def spotlight(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     raw = request.POST.get("topic", "")
     topic_id = number(raw)
     if raw and topic_id is None:
-        return _board_message(
+        return board_message(
             request, meeting, _("That report is not on this meeting's wall."), error=True
         )
     try:
         vernissage.show_full_screen(meeting=meeting, topic_id=topic_id)
     except DomainError as error:
-        return _board_message(request, meeting, str(error), error=True)
+        return board_message(request, meeting, str(error), error=True)
     if not request.htmx:
         return redirect("projector", pk=meeting.pk)
     return HttpResponse(status=204)

@@ -161,6 +161,13 @@
     });
     const toolbar = document.querySelector("[data-toolbar]");
     if (toolbar) toolbar.hidden = !selected;
+    // Only a placed topic can be pinned to its cell; the button says what it will do.
+    const pin = document.querySelector('[data-board-command="pin"]');
+    if (pin) {
+      const el = card(selected);
+      pin.hidden = !isPlaced(el);
+      pin.textContent = el && el.dataset.pinned ? pin.dataset.textUnpin : pin.dataset.textPin;
+    }
     const board = document.querySelector("[data-board]");
     if (board) board.classList.toggle("is-choosing", !!selected);
     fitTitles();
@@ -242,9 +249,17 @@
     });
   }
 
+  function pin() {
+    const id = selected;
+    const el = card(id);
+    if (!isPlaced(el)) return;
+    post({ action: el.dataset.pinned ? "unpin" : "pin", topic: id }, function () { return id; });
+  }
+
   function command(name) {
     if (name === "cancel") return select(null);
     if (!selected) return;
+    if (name === "pin") return pin();
     if (name === "unplace") return onTray();
     if (name === "withdraw") return withdraw();
     if (name === "merge") {

@@ -136,6 +136,29 @@ def test_phone_has_no_serious_accessibility_findings(server, phone, demo, phase,
     _audit(phone, f"phone, {phase}", audit_report)
 
 
+BOARD = Path(__file__).with_name("make_board_meeting.py")
+
+
+def _preview_suggestion(page, server) -> None:
+    """A projector of a small wall with three topics waiting, a suggestion previewed on it."""
+    meeting_id = server.run_script(BOARD)
+    page.goto(f"{server.url}/meetings/{meeting_id}/projector/")
+    _settled(page)
+    page.locator("#suggest-form button").click()
+    page.locator("#grid .ghost").first.wait_for()
+    page.locator("#suggestion").wait_for()
+
+
+def test_projector_with_a_suggestion_has_no_serious_accessibility_findings(
+    server, facilitator, audit_report
+):
+    page = facilitator.new_page()
+    _preview_suggestion(page, server)
+    assert page.locator("#suggestion .suggestion-left li").count() == 1
+    _audit(page, "projector, a suggestion previewed", audit_report)
+    page.close()
+
+
 def _page_paths(meeting_id: int) -> dict[str, str]:
     return {
         "home": "/",
@@ -272,6 +295,8 @@ def test_pages_are_valid_html(browser, server, facilitator, desk, demo, tmp_path
     projector.goto(f"{server.url}/meetings/{meeting_id}/projector/")
     _settled(projector)
     keep("projector, scripted", projector.content())
+    _preview_suggestion(projector, server)
+    keep("projector, a suggestion previewed", projector.content())
     phone.context.close()
     projector.close()
 
