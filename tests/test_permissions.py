@@ -86,6 +86,7 @@ class World:
     meeting: int = 0
     join_code: str = ""
     other_join_code: str = ""
+    other_meeting: int = 0
     series: int = 0
     spare_series: int = 0
     slots: list[int] = field(default_factory=list)
@@ -99,6 +100,8 @@ class World:
     tray: int = 0  # the convener's raised topic, waiting in the tray
     draft: int = 0  # the convener's private draft
     shared: int = 0  # the convener's draft shared with the participant
+    ferries: int = 0  # the bystander's topic in B1, with its report and photo
+    ferries_photo: int = 0
     report: int = 0
     photo: int = 0
     sign: int = 0
@@ -139,7 +142,8 @@ def build_world() -> World:
     meeting.series, meeting.number, meeting.phase = series, 2, Phase.AGENDA
     meeting.save()
     other = make_meeting(title="Other meeting", language=Meeting.Language.ENGLISH)
-    w.meeting, w.join_code, w.other_join_code = meeting.pk, meeting.join_code, other.join_code
+    w.meeting, w.join_code = meeting.pk, meeting.join_code
+    w.other_meeting, w.other_join_code = other.pk, other.join_code
     w.slots = list(meeting.slots.values_list("pk", flat=True))
     w.rooms = dict(meeting.rooms.values_list("code", "pk"))
 
@@ -163,6 +167,13 @@ def build_world() -> World:
     report = Report.objects.create(topic=placed, summary="We talked about rail.")
     photo = photos.save_report_photo(report, photos.clean_photo(phone_photo(400, 300)))
     w.report, w.photo = report.pk, photo.pk
+    ferries = make_topic(meeting, title="Ferries", convener=rita, cell="B1")
+    ferries_report = Report.objects.create(topic=ferries, summary="Ferries at night.")
+    ferries_photo = photos.save_report_photo(
+        ferries_report, photos.clean_photo(phone_photo(300, 200))
+    )
+    w.ferries, w.ferries_photo = ferries.pk, ferries_photo.pk
+    Sign.objects.create(topic=ferries)
     sign = Sign.objects.create(topic=placed)
     w.sign, w.sign_secret = sign.pk, sign.secret
     w.pen = Pen.objects.create(topic=placed, participant=hugo).pk
@@ -1126,7 +1137,265 @@ SITE_ROWS = [
     ),
 ]
 
-ROWS = APP_ROWS + admin_rows() + SITE_ROWS
+
+# The rows: one meeting's objects through another's URLs ------------------------------------
+#
+# A facilitator of the other meeting (and the superuser, who runs it too) passes the guard
+# of the other meeting's URLs; naming this meeting's topics, initiatives, reflections or
+# photos there must change nothing. So for a participant of the other meeting on its phone,
+# and for a phone of this meeting naming another topic's photo.
+
+
+def other(w: World) -> int:
+    return w.other_meeting
+
+
+def elsewhere(refused: Expect, **cells: Expect) -> dict[str, Expect]:
+    """A facilitator's URL of the other meeting: only its facilitators pass the guard."""
+    logged_out = dict.fromkeys(("anonymous", "other_participant", *PHONES), LOGIN)
+    return roles(DENIED, **logged_out, other_facilitator=refused, superuser=refused) | cells
+
+
+def other_phone(refused: Expect) -> dict[str, Expect]:
+    """A phone's URL of the other meeting: only its participant passes the guard."""
+    return roles(JOIN, other_participant=refused)
+
+
+CROSSED_ROWS = [
+    Row(
+        "board_action",
+        url("board_action", other),
+        elsewhere(REFUSED),
+        method="POST",
+        data=lambda w: {
+            "action": "place",
+            "topic": w.tray,
+            "slot": w.slots[1],
+            "room": w.rooms["B"],
+        },
+        label="board_action-elsewhere",
+    ),
+    Row(
+        "apply_suggestion",
+        url("apply_suggestion", other),
+        elsewhere(REFUSED),
+        method="POST",
+        data=lambda w: {"move": f"{w.tray}:::{w.slots[1]}:{w.rooms['B']}", "apply": "all"},
+        label="apply_suggestion-elsewhere",
+    ),
+    Row(
+        "spotlight",
+        url("spotlight", other),
+        elsewhere(REFUSED),
+        method="POST",
+        phase=Phase.VERNISSAGE,
+        data=lambda w: {"topic": w.placed},
+        label="spotlight-elsewhere",
+    ),
+    Row(
+        "plan_action",
+        url("plan_action", other),
+        elsewhere(to("plan_manage", other, writes=False)),
+        method="POST",
+        data=lambda w: {"action": "status", "initiative": w.initiative, "status": "dropped"},
+        label="plan_action-elsewhere",
+    ),
+    Row(
+        "reflection_visibility",
+        url("reflection_visibility", other, attr("reflection")),
+        elsewhere(to("projector", other, writes=False)),
+        method="POST",
+        data=lambda w: {"visible": "0"},
+        label="reflection_visibility-elsewhere",
+    ),
+    Row(
+        # The setup form offers only the series the user runs a meeting of.
+        "meeting_edit",
+        url("meeting_edit", other),
+        elsewhere(REFUSED, superuser=to("meeting_detail", other)),
+        method="POST",
+        data=lambda w: meeting_form("Other meeting", w.series, "3"),
+        done=lambda w, role: Meeting.objects.filter(
+            pk=w.other_meeting, series_id=w.series
+        ).exists(),
+        label="meeting_edit-into-this-series",
+    ),
+    Row(
+        "report_edit",
+        url("report_edit", other, attr("placed")),
+        elsewhere(DENIED.but(hides=("We talked",))),
+        label="report_edit-elsewhere",
+    ),
+    Row(
+        "report_edit_field",
+        url("report_edit_field", other, attr("placed")),
+        elsewhere(REFUSED),
+        method="POST",
+        data=lambda w: {"field": "summary", "text": "Rail, typed.", "version": "0"},
+        label="report_edit_field-elsewhere",
+    ),
+    Row(
+        "report_edit_photos",
+        url("report_edit_photos", other, attr("placed")),
+        elsewhere(DENIED),
+        method="POST",
+        data=lambda w: {"photo": upload()},
+        label="report_edit_photos-elsewhere",
+    ),
+    Row(
+        "report_edit_photo_remove",
+        url("report_edit_photo_remove", other, attr("placed"), attr("photo")),
+        elsewhere(DENIED),
+        method="POST",
+        label="report_edit_photo_remove-elsewhere",
+    ),
+    Row(
+        "report_edit_caption",
+        url("report_edit_caption", other, attr("placed"), attr("photo")),
+        elsewhere(REFUSED),
+        method="POST",
+        data=lambda w: {"text": "The sheet, left", "version": "0"},
+        label="report_edit_caption-elsewhere",
+    ),
+    Row(
+        "new_sign",
+        url("new_sign", other, attr("placed")),
+        elsewhere(DENIED),
+        method="POST",
+        label="new_sign-elsewhere",
+    ),
+    Row(
+        "signs_pdf",
+        url("signs_pdf", other, query="topic=0"),
+        elsewhere(OK.but(content_type="application/pdf")),
+        phase=Phase.DISCUSSIONS,
+        label="signs_pdf-elsewhere",
+    ),
+    Row(
+        # Another topic's photo, named through the topic one may write.
+        "report_edit_photo_remove",
+        url("report_edit_photo_remove", meeting, attr("placed"), attr("ferries_photo")),
+        facilitators(DENIED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        label="report_edit_photo_remove-other-topic",
+    ),
+    Row(
+        "phone_report",
+        url("phone_report", meeting, attr("ferries")),
+        phones(DENIED.but(hides=("Ferries at night",))),
+        phase=Phase.DISCUSSIONS,
+        label="phone_report-other-topic",
+    ),
+    Row(
+        "phone_report_field",
+        url("phone_report_field", meeting, attr("ferries")),
+        phones(REFUSED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        data=lambda w: {"field": "summary", "text": "Not mine.", "version": "0"},
+        label="phone_report_field-other-topic",
+    ),
+    Row(
+        "phone_report_photo_remove",
+        url("phone_report_photo_remove", meeting, attr("placed"), attr("ferries_photo")),
+        phones(DENIED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        label="phone_report_photo_remove-other-topic",
+    ),
+    Row(
+        "phone_report_caption",
+        url("phone_report_caption", meeting, attr("placed"), attr("ferries_photo")),
+        phones(REFUSED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        data=lambda w: {"text": "Not mine", "version": "0"},
+        label="phone_report_caption-other-topic",
+    ),
+    Row(
+        "phone_topic_share",
+        url("phone_topic_share", meeting, attr("draft")),
+        phones(REFUSED),
+        method="POST",
+        data=lambda w: {"partner": w.other_participant},
+        label="phone_topic_share-partner-elsewhere",
+    ),
+]
+
+for name, topic, data, phase in [
+    ("phone_topic_edit", "draft", {"title": "Taken over"}, Phase.AGENDA),
+    ("phone_topic_share", "draft", {"partner": "1"}, Phase.AGENDA),
+    ("phone_topic_cosign", "shared", {}, Phase.AGENDA),
+    ("phone_topic_raise", "draft", {}, Phase.AGENDA),
+    ("phone_topic_withdraw", "draft", {}, Phase.AGENDA),
+    ("phone_interest", "tray", {}, Phase.AGENDA),
+    ("phone_dot", "placed", {}, Phase.VERNISSAGE),
+    ("phone_initiative_join", "initiative", {}, Phase.ACTION_PLAN),
+    (
+        "phone_report_field",
+        "placed",
+        {"field": "summary", "text": "x", "version": "0"},
+        Phase.DISCUSSIONS,
+    ),
+]:
+    CROSSED_ROWS.append(
+        Row(
+            name,
+            url(name, other, attr(topic)),
+            other_phone(REFUSED),
+            method="POST",
+            phase=phase,
+            data=lambda w, data=data: data,
+            label=f"{name}-elsewhere",
+        )
+    )
+CROSSED_ROWS += [
+    Row(
+        "phone_initiative_raise",
+        url("phone_initiative_raise", other),
+        other_phone(REFUSED),
+        method="POST",
+        phase=Phase.ACTION_PLAN,
+        data=lambda w: {"who": "Us", "what": "Adopted", "levels": ["U"], "topic": w.placed},
+        label="phone_initiative_raise-adopting-elsewhere",
+    ),
+    Row(
+        "phone_report",
+        url("phone_report", other, attr("placed")),
+        other_phone(DENIED.but(hides=("We talked",))),
+        phase=Phase.DISCUSSIONS,
+        label="phone_report-elsewhere",
+    ),
+    Row(
+        "phone_report_photos",
+        url("phone_report_photos", other, attr("placed")),
+        other_phone(DENIED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        data=lambda w: {"photo": upload()},
+        label="phone_report_photos-elsewhere",
+    ),
+    Row(
+        "phone_report_photo_remove",
+        url("phone_report_photo_remove", other, attr("placed"), attr("photo")),
+        other_phone(DENIED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        label="phone_report_photo_remove-elsewhere",
+    ),
+    Row(
+        "phone_report_caption",
+        url("phone_report_caption", other, attr("placed"), attr("photo")),
+        other_phone(REFUSED),
+        method="POST",
+        phase=Phase.DISCUSSIONS,
+        data=lambda w: {"text": "x", "version": "0"},
+        label="phone_report_caption-elsewhere",
+    ),
+]
+
+ROWS = APP_ROWS + CROSSED_ROWS + admin_rows() + SITE_ROWS
 
 
 # Every URL has its row ---------------------------------------------------------------------
@@ -1167,8 +1436,8 @@ def test_every_row_says_what_each_role_gets():
 
 
 def prepare(client: Client, role: str, w: World, phase: str) -> None:
-    """Put the meeting in the phase, and the role's session cookie in the browser."""
-    Meeting.objects.filter(pk=w.meeting).update(phase=phase)
+    """Put both meetings in the phase, and the role's session cookie in the browser."""
+    Meeting.objects.filter(pk__in=[w.meeting, w.other_meeting]).update(phase=phase)
     if role in w.sessions:
         client.cookies[settings.SESSION_COOKIE_NAME] = w.sessions[role]
 
