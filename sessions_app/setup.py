@@ -22,6 +22,16 @@ from .models import MAX_SLOTS, Facilitator, Link, Meeting, Participant, Room, Sl
 from .permissions import can_facilitate
 
 
+def _lock_open(meeting_id: int) -> Meeting:
+    """Lock the meeting; a closed one keeps the setup its documentation was made from."""
+    meeting = Meeting.objects.locked(meeting_id)
+    if meeting.phase == Meeting.Phase.CLOSED:
+        raise SetupError(
+            _("This meeting is closed; reopen it into its closing to change its setup.")
+        )
+    return meeting
+
+
 @transaction.atomic
 def save_meeting(
     *,
@@ -33,11 +43,11 @@ def save_meeting(
     """Save a meeting's details, facilitators and links if they are valid; else None.
 
     The forms are checked while the meeting is locked. Whoever creates a meeting may
-    run it, even without rights to all meetings.
+    run it, even without rights to all meetings. A closed meeting is refused (SetupError).
     """
     creating = form.instance.pk is None
     if not creating:
-        Meeting.objects.locked(form.instance.pk)
+        _lock_open(form.instance.pk)
     if not (form.is_valid() and facilitators.is_valid() and links.is_valid()):
         return None
     meeting = form.save()
@@ -74,7 +84,7 @@ def delete_meeting_part(part: Facilitator | Link | Slot | Room | Participant | T
 @transaction.atomic
 def save_rooms(*, meeting: Meeting, formset: BaseFormSet) -> bool:
     """Save the meeting's rooms if the formset is valid, checked while the meeting is locked."""
-    Meeting.objects.locked(meeting.pk)
+    _lock_open(meeting.pk)
     if not formset.is_valid():
         return False
     formset.save()
@@ -112,7 +122,7 @@ def generate_slots(
     Slots keep their numbers, so a topic in slot 2 stays in slot 2 at its new time.
     Slots past the new count are removed only when no topic is placed in them.
     """
-    meeting = Meeting.objects.locked(meeting.pk)
+    meeting = _lock_open(meeting.pk)
     times = slot_times(first_starts=first_starts, length=length, gap=gap, count=count)
     doomed = meeting.slots.filter(number__gt=count)
     occupied = Topic.objects.filter(slot__in=doomed).select_related("slot").first()

@@ -501,3 +501,25 @@ def test_meeting_slots_change_reaches_every_open_page(
 
     shared = [html for group, html in sent if group == realtime.meeting_group(meeting.pk)]
     assert "09.40–10.10" in shared[0]
+
+
+def test_a_closed_meetings_setup_is_refused_with_a_message(client, organiser):
+    meeting = make_meeting(rooms="AB", title="Closed one", language="en")
+    meeting.phase = Meeting.Phase.CLOSED
+    meeting.save()
+    a, b = meeting.rooms.all()
+    rooms = [{"id": a.pk, "code": "A", "name": "Hall", "capacity": ""}]
+    posts = {
+        "meeting_edit": edit_data(title="Renamed after closing"),
+        "meeting_slots": {"first_starts": "09:00", "length": "25", "gap": "5", "count": "5"},
+        "meeting_rooms": formset_data("rooms", rooms, initial=1),
+    }
+
+    for name, data in posts.items():
+        response = client.post(reverse(name, args=[meeting.pk]), data)
+
+        assert response.status_code == 422, name
+        assert "This meeting is closed; reopen it into its closing" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.title == "Closed one" and meeting.slots.count() == 3
+    assert list(meeting.rooms.values_list("name", flat=True)) == ["", ""]

@@ -36,9 +36,12 @@ def _save_meeting(request: HttpRequest, meeting: Meeting | None) -> HttpResponse
     links = LinkFormSet(data, instance=meeting, prefix="links")
     saved = None
     if data is not None:
-        saved = setup.save_meeting(
-            form=form, facilitators=facilitators, links=links, user=request.user
-        )
+        try:
+            saved = setup.save_meeting(
+                form=form, facilitators=facilitators, links=links, user=request.user
+            )
+        except SetupError as exc:
+            form.add_error(None, str(exc))
     if saved is not None:
         messages.success(request, _("The meeting is saved."))
         return redirect("meeting_slots" if meeting is None else "meeting_detail", saved.pk)
@@ -103,13 +106,18 @@ def meeting_slots(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 @facilitator_view
 def meeting_rooms(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     formset = RoomFormSet(request.POST or None, instance=meeting, prefix="rooms")
-    if request.method == "POST" and setup.save_rooms(meeting=meeting, formset=formset):
-        messages.success(request, _("The rooms are saved."))
-        return redirect("meeting_rooms", meeting.pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            if setup.save_rooms(meeting=meeting, formset=formset):
+                messages.success(request, _("The rooms are saved."))
+                return redirect("meeting_rooms", meeting.pk)
+        except SetupError as exc:
+            error = str(exc)
     return render(
         request,
         "sessions_app/setup_rooms.html",
-        {"meeting": meeting, "formset": formset},
+        {"meeting": meeting, "formset": formset, "error": error},
         status=422 if request.method == "POST" else 200,
     )
 
