@@ -206,6 +206,8 @@ def signs_of(meeting: Meeting) -> list[Sign]:
 def issue_new_sign(*, meeting: Meeting, topic_id: int) -> Sign:
     """Print a topic's sign anew: the old sign's QR code stops working and its pens go."""
     meeting = Meeting.objects.locked(meeting.pk)
+    if meeting.phase == Meeting.Phase.CLOSED:
+        raise ReportError(_("This meeting is closed; its reports can no longer be changed."))
     topic = _placed_topic(meeting, topic_id)
     holders = list(topic.pens.values_list("participant_id", flat=True))
     topic.pens.all().delete()

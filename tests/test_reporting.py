@@ -117,6 +117,19 @@ def test_a_new_sign_takes_the_pen_back(discussing, topic):
     assert summary_of(topic) is None and not Pen.objects.exists()
 
 
+def test_a_closed_meeting_issues_no_new_sign(discussing, topic):
+    dag = Participant.objects.create(meeting=discussing, name="Dag")
+    old = reporting.signs_of(discussing)[0]
+    reporting.take_pen(sign=old, participant=dag)
+    discussing.phase = Meeting.Phase.CLOSED
+    discussing.save()
+
+    with pytest.raises(ReportError, match="This meeting is closed"):
+        reporting.issue_new_sign(meeting=discussing, topic_id=topic.pk)
+
+    assert reporting.sign_for_secret(old.secret) == old and Pen.objects.filter(participant=dag)
+
+
 @pytest.mark.parametrize(
     "who",
     ["another participant", "a participant of another meeting", "a stranger", "a coordinator"],
