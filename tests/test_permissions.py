@@ -1482,3 +1482,34 @@ def test_cell(row: Row, role: str, world: World, client: Client):
         assert row.done(world, role), f"{cell} did not make its change"
     else:
         assert changed_tables(before, snapshot()) == [], f"{cell} changed the database"
+
+
+# A closed meeting takes no writes ------------------------------------------------------------
+
+# Writes that a closed meeting still takes, and why.
+CLOSED_TAKES = {
+    "meeting_create": "a new meeting, not the closed one",
+    "meeting_copy": "starts a new meeting from the closed one's setup",
+    "publish": "publishing the documents is what a closed meeting is for",
+    "new_join_code": "once closed, the code leads only to the meeting's public page",
+}
+
+CLOSED_CELLS = [
+    pytest.param(row, role, id=f"{row.id}-{role}")
+    for row in APP_ROWS
+    if row.key not in CLOSED_TAKES
+    for role, expect in row.expect.items()
+    if expect.writes
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "role"), CLOSED_CELLS)
+def test_a_closed_meeting_refuses_every_write(row: Row, role: str, world: World, client: Client):
+    prepare(client, role, world, Phase.CLOSED)
+    before = snapshot()
+
+    path, response = send(client, row, world)
+
+    assert changed_tables(before, snapshot()) == [], f"{role} {row.method} {path} wrote"
+    assert not (response.status_code == 302 and row.done(world, role))
