@@ -171,17 +171,18 @@ class ReportPhotoFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(photos.too_many())
 
 
-def _save_photo_form(form: ReportPhotoForm, report: Report) -> None:
+def _save_photo_form(form: ReportPhotoForm, report: Report) -> ReportPhoto:
     """Store a new photo through the pipeline (which refuses a 13th); else save as edited."""
     photo = form.instance
     if form.cleaned_photo is None:
         photo.save()
     elif photo.pk is None:
-        photos.save_report_photo(
+        photo = photos.save_report_photo(
             report, form.cleaned_photo, caption=photo.caption, bundle_path=photo.bundle_path
         )
     else:
         photos.replace_image(photo, form.cleaned_photo)
+    return photo
 
 
 class ReportPhotoInline(admin.TabularInline):
@@ -201,14 +202,23 @@ class ReportAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not ReportPhoto:
             return super().save_formset(request, form, formset, change)
+        # What formset.save() would have noted: the admin's history message reads it.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         with transaction.atomic():
             for photo_form in formset.forms:
+                photo = photo_form.instance
                 if photo_form in formset.deleted_forms:
-                    if photo_form.instance.pk:
-                        photo_form.instance.delete()
+                    if photo.pk:
+                        photo.delete()
+                        formset.deleted_objects.append(photo)
                 elif photo_form.has_changed():
-                    photo_form.instance.report = form.instance
-                    _save_photo_form(photo_form, form.instance)
+                    adding = photo.pk is None
+                    photo.report = form.instance
+                    photo = _save_photo_form(photo_form, form.instance)
+                    if adding:
+                        formset.new_objects.append(photo)
+                    else:
+                        formset.changed_objects.append((photo, photo_form.changed_data))
             announce.report_changed(form.instance.topic)
         return None
 

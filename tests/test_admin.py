@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from sessions_app import photos, realtime
@@ -181,3 +183,41 @@ def test_admin_refuses_a_thirteenth_photo_on_a_report_page(admin_client, meeting
 
     assert response.status_code == 200 and "at most 12 photos" in response.content.decode()
     assert ReportPhoto.objects.count() == 12
+
+
+def test_admin_saves_a_report_with_its_photos_and_logs_it(admin_client, meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    report = Report.objects.create(topic=topic, summary="Trains")
+    kept = photos.save_report_photo(report, photos.clean_photo(phone_photo(60, 30)))
+    gone = photos.save_report_photo(report, photos.clean_photo(phone_photo(60, 30)))
+    photo = {"report": report.pk, "position": 0}
+    data = {
+        "topic": topic.pk,
+        "participants": "[]",
+        "summary": "Trains, and ports",
+        "insights": "[]",
+        "next_steps": "[]",
+        "photos-TOTAL_FORMS": 3,
+        "photos-INITIAL_FORMS": 2,
+        **{f"photos-0-{key}": value for key, value in photo.items()},
+        "photos-0-id": kept.pk,
+        "photos-0-caption": "The sheet",
+        **{f"photos-1-{key}": value for key, value in photo.items()},
+        "photos-1-id": gone.pk,
+        "photos-1-DELETE": "on",
+        "photos-2-image": upload(phone_photo(60, 30)),
+        "photos-2-caption": "Its back",
+        "photos-2-position": 2,
+    }
+
+    response = admin_client.post(
+        reverse("admin:sessions_app_report_change", args=[report.pk]), data
+    )
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.summary == "Trains, and ports"
+    assert list(report.photos.values_list("caption", flat=True)) == ["The sheet", "Its back"]
+    with translation.override("en"):
+        message = LogEntry.objects.get(object_id=str(report.pk)).get_change_message()
+    assert "Added report photo “Its back”" in message and "Deleted report photo" in message
