@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from channels.testing import WebsocketCommunicator
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
@@ -1045,6 +1046,69 @@ ADMIN_OBJECTS: dict[str, Callable[[World], int]] = {
 }
 
 
+class AdminForm(HTMLParser):
+    """The fields of an admin change form as a browser would post them, unchanged."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id, self.inside, self.data = form_id, False, {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.inside = found.get("id") == self.form_id
+        if not self.inside or "name" not in found and tag != "option":
+            return
+        if tag == "input" and found.get("type") not in ("file", "submit", "button"):
+            if found.get("type") not in ("checkbox", "radio"):
+                self.add(found["name"], found.get("value") or "")
+            elif "checked" in found:
+                self.add(found["name"], found.get("value") or "on")
+        elif tag == "select":
+            self.select = found["name"]
+        elif tag == "option" and self.select and "selected" in found:
+            self.add(self.select, found.get("value", ""))
+        elif tag == "textarea":
+            self.textarea = found["name"]
+            self.add(self.textarea, "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            # Browsers drop the newline that follows <textarea>.
+            self.data[self.textarea][-1] += data.removeprefix("\n")
+
+
+def admin_change_form(w: World, model: type, change_url: str) -> dict:
+    """What the superuser's browser posts from the object's change page, as it stands."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = w.sessions["superuser"]
+    parser = AdminForm(f"{model._meta.model_name}_form")
+    parser.feed(client.get(change_url).content.decode())
+    assert parser.data, f"no form found on {change_url}"
+    return {**parser.data, "_save": "Save"}
+
+
+def logged_change(model: type, obj: Callable[[World], int]) -> Callable[[World, str], bool]:
+    return lambda w, role: LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id=str(obj(w)),
+        action_flag=CHANGE,
+    ).exists()
+
+
 def admin_rows() -> list[Row]:
     rows = []
     for model in admin.site._registry:
@@ -1065,6 +1129,15 @@ def admin_rows() -> list[Row]:
             Row(f"{prefix}_changelist", changelist, admin_only(OK)),
             Row(f"{prefix}_add", named("add"), admin_only(OK)),
             Row(f"{prefix}_change", change, admin_only(OK)),
+            Row(
+                # The change page's own form, posted back as it stands: saved and logged.
+                f"{prefix}_change",
+                change,
+                admin_only(Expect(302, to=lambda w, path, c=changelist: c(w), writes=True)),
+                method="POST",
+                data=lambda w, model=model, change=change: admin_change_form(w, model, change(w)),
+                done=logged_change(model, obj),
+            ),
             Row(f"{prefix}_history", named("history", obj), admin_only(OK)),
             Row(f"{prefix}_delete", named("delete", obj), admin_only(OK)),
             Row(
