@@ -63,6 +63,11 @@ from .images import phone_photo
 
 Phase = Meeting.Phase
 
+# Who asks. The participant, convener and pen holder are phones of this meeting: the
+# convener proposed the topics the URLs name, the pen holder scanned the placed topic's
+# sign; the other participant joined the other meeting only. The facilitators are accounts
+# linked to one meeting's facilitator row; the coordinator is in the Coordinators group
+# (views every meeting, changes none); staff is staff with no permission at all.
 ROLES = (
     "anonymous",
     "participant",
@@ -77,9 +82,6 @@ ROLES = (
 )
 # Phones: no account, a participant in the browser's session.
 PHONES = ("participant", "convener", "pen_holder")
-# Logged in, but neither staff nor a superuser: the admin sends them to its login.
-ACCOUNTS = ("facilitator", "other_facilitator", "coordinator")
-
 
 # The world --------------------------------------------------------------------------------
 
@@ -1532,6 +1534,12 @@ def body(response) -> str:
     return response.content.decode(errors="replace")
 
 
+# The join code lets anyone into the meeting: only those who run the meeting or read every
+# meeting see it (and the projector), and the page of the code itself, which one reaches
+# by knowing it.
+SEE_JOIN_CODES = {"facilitator", "coordinator", "superuser"}
+KNOW_THE_CODE = {"join_code"}
+
 CELLS = [pytest.param(row, role, id=f"{row.id}-{role}") for row in ROWS for role in ROLES]
 
 
@@ -1555,6 +1563,8 @@ def test_cell(row: Row, role: str, world: World, client: Client):
         assert _text(world, shown) in text, f"{cell} does not show {_text(world, shown)!r}"
     for hidden in expect.hides:
         assert _text(world, hidden) not in text, f"{cell} shows {_text(world, hidden)!r}"
+    if role not in SEE_JOIN_CODES and row.key not in KNOW_THE_CODE:
+        assert world.join_code not in text, f"{cell} shows the join code"
     if expect.writes:
         assert row.done(world, role), f"{cell} did not make its change"
     else:
