@@ -1130,6 +1130,14 @@ def admin_rows() -> list[Row]:
         rows += [
             Row(f"{prefix}_changelist", changelist, admin_only(OK)),
             Row(f"{prefix}_add", named("add"), admin_only(OK)),
+            Row(
+                # Posted empty: refused to all but the superuser, whom the form asks for
+                # what is missing.
+                f"{prefix}_add",
+                named("add"),
+                admin_only(OK.but(shows=('class="errornote"',))),
+                method="POST",
+            ),
             Row(f"{prefix}_change", change, admin_only(OK)),
             Row(
                 # The change page's own form, posted back as it stands: saved and logged.
