@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from . import announce, photos, setup
 from .models import (
@@ -94,7 +95,9 @@ class MeetingAdmin(admin.ModelAdmin):
     list_display = ["title", "series", "number", "date", "language", "phase", "join_code"]
     list_filter = ["series", "language", "phase"]
     search_fields = ["title", "join_code", "theme"]
-    readonly_fields = ["join_code", "revision", "created_at", "updated_at"]
+    # The phase and the report on the projectors change from the projector, whose service
+    # closes and reopens the meeting and tells every page.
+    readonly_fields = ["phase", "spotlight", "join_code", "revision", "created_at", "updated_at"]
     inlines = [FacilitatorInline, LinkInline, SlotInline, RoomInline, TopicInline]
 
     def save_model(self, request, obj, form, change) -> None:
@@ -130,10 +133,41 @@ class TopicAdmin(MeetingPartAdmin):
         return [*WALL_FIELDS, "meeting"]
 
 
+class MadeLiveAdmin(admin.ModelAdmin):
+    """Marks, dots, pens and signs: made by the live meeting and only read here.
+
+    They count on every projector and phone, and each has a service with its rules.
+    """
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin):
+class InterestAdmin(MadeLiveAdmin):
     list_display = ["participant", "topic", "created_at"]
-    raw_id_fields = ["participant", "topic"]
+
+
+@admin.register(Dot)
+class DotAdmin(MadeLiveAdmin):
+    list_display = ["participant", "topic"]
+
+
+@admin.register(Sign)
+class SignAdmin(MadeLiveAdmin):
+    list_display = ["topic", "issued_at"]
+    exclude = ["secret"]
+
+
+@admin.register(Pen)
+class PenAdmin(MadeLiveAdmin):
+    list_display = ["participant", "topic"]
 
 
 class ReportPhotoForm(forms.ModelForm):
@@ -239,6 +273,37 @@ class ReportPhotoAdmin(admin.ModelAdmin):
             announce.report_changed(obj.report.topic)
 
 
+class ClosingPartAdmin(admin.ModelAdmin):
+    """The action plan and the closing circle: saved with the meeting locked, pages told.
+
+    The admin runs each change and each deletion in one transaction, so the lock holds
+    until the change is committed, and the pages hear of it after.
+    """
+
+    tell = staticmethod(announce.plan_changed)
+
+    def meeting_of(self, obj) -> Meeting:
+        return obj.meeting
+
+    def save_model(self, request, obj, form, change) -> None:
+        Meeting.objects.locked(self.meeting_of(obj).pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        self.tell(self.meeting_of(form.instance))
+
+    def delete_model(self, request, obj) -> None:
+        meeting = Meeting.objects.locked(self.meeting_of(obj).pk)
+        super().delete_model(request, obj)
+        self.tell(meeting)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
+
+
 class InitiativeMemberInline(admin.TabularInline):
     model = InitiativeMember
     extra = 0
@@ -246,20 +311,41 @@ class InitiativeMemberInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(ClosingPartAdmin):
     list_display = ["what", "who", "levels", "when", "meeting", "status"]
     list_filter = ["meeting", "status"]
     search_fields = ["what", "who"]
-    raw_id_fields = ["source_topic"]
+    raw_id_fields = ["source_topic", "raised_by"]
     inlines = [InitiativeMemberInline]
+    # An open initiative of an earlier meeting shows in the look-back of later ones.
+    tell = staticmethod(announce.lookback_changed)
+
+
+@admin.register(InitiativeMember)
+class InitiativeMemberAdmin(ClosingPartAdmin):
+    list_display = ["name", "initiative"]
+    raw_id_fields = ["initiative", "participant"]
+
+    def meeting_of(self, obj) -> Meeting:
+        return obj.initiative.meeting
 
 
 @admin.register(Reflection)
-class ReflectionAdmin(admin.ModelAdmin):
-    list_display = ["text", "meeting", "is_visible", "created_at"]
+class ReflectionAdmin(ClosingPartAdmin):
+    list_display = ["text", "meeting", "author", "is_visible", "created_at"]
     list_filter = ["meeting", "is_visible"]
+    # Who wrote an anonymous reflection is kept for throttling and removal, never shown.
+    exclude = ["participant"]
+    readonly_fields = ["author", "anonymous"]
+
+    @admin.display(description=_("author"))
+    def author(self, obj: Reflection) -> str:
+        if obj.anonymous or obj.participant is None:
+            return _("anonymous")
+        return obj.participant.name
+
+    tell = staticmethod(announce.closing_changed)
 
 
 for model in (Slot, Room, Facilitator, Link):
     admin.site.register(model, MeetingPartAdmin)
-admin.site.register([InitiativeMember, Sign, Pen, Dot])

@@ -13,7 +13,17 @@ from django.utils import translation
 from PIL import Image
 
 from sessions_app import photos, realtime
-from sessions_app.models import Report, ReportPhoto, Topic
+from sessions_app.models import (
+    Dot,
+    Initiative,
+    Meeting,
+    Participant,
+    Reflection,
+    Report,
+    ReportPhoto,
+    Sign,
+    Topic,
+)
 
 from .documents import media_files, row_counts
 from .factories import make_topic
@@ -183,6 +193,92 @@ def test_admin_refuses_a_thirteenth_photo_on_a_report_page(admin_client, meeting
 
     assert response.status_code == 200 and "at most 12 photos" in response.content.decode()
     assert ReportPhoto.objects.count() == 12
+
+
+def test_admin_leaves_the_phase_and_the_spotlight_to_the_projector(admin_client, meeting):
+    url = reverse("admin:sessions_app_meeting_change", args=[meeting.pk])
+
+    html = admin_client.get(url).content.decode()
+
+    assert 'name="phase"' not in html and 'name="spotlight"' not in html
+
+
+def test_admin_change_of_an_initiative_reaches_every_open_page(
+    admin_client, meeting, sent, django_capture_on_commit_callbacks
+):
+    meeting.phase = Meeting.Phase.ACTION_PLAN
+    meeting.save()
+    initiative = Initiative.objects.create(meeting=meeting, who="Lina", what="Cykla", levels="F")
+    url = reverse("admin:sessions_app_initiative_change", args=[initiative.pk])
+    data = {
+        "meeting": meeting.pk,
+        "who": "Lina, INAB",
+        "what": "Cykla till jobbet",
+        "levels": "FG",
+        "when": "Augusti",
+        "status": "open",
+        "position": 0,
+        "members-TOTAL_FORMS": 0,
+        "members-INITIAL_FORMS": 0,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    initiative.refresh_from_db()
+    assert initiative.what == "Cykla till jobbet"
+    assert "Cykla till jobbet" in dict(sent)[realtime.meeting_group(meeting.pk)]
+
+
+def test_admin_deleting_a_reflection_reaches_every_open_page(
+    admin_client, meeting, sent, django_capture_on_commit_callbacks
+):
+    reflection = Reflection.objects.create(meeting=meeting, text="Tack för i dag")
+    url = reverse("admin:sessions_app_reflection_delete", args=[reflection.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Reflection.objects.filter(pk=reflection.pk).exists()
+    assert realtime.meeting_group(meeting.pk) in dict(sent)
+
+
+def test_admin_never_shows_who_wrote_an_anonymous_reflection(admin_client, meeting):
+    author = Participant.objects.create(meeting=meeting, name="Hemliga Hedvig")
+    reflection = Reflection.objects.create(
+        meeting=meeting, text="Det var för långt", participant=author, anonymous=True
+    )
+
+    pages = [
+        admin_client.get(reverse("admin:sessions_app_reflection_changelist")),
+        admin_client.get(reverse("admin:sessions_app_reflection_change", args=[reflection.pk])),
+    ]
+
+    for page in pages:
+        html = page.content.decode()
+        assert "Det var för långt" in html
+        assert "Hemliga Hedvig" not in html
+
+
+def test_admin_only_reads_what_the_live_meeting_makes(admin_client, meeting):
+    topic = make_topic(meeting, title="Cykelparkering", cell="A1")
+    participant = Participant.objects.create(meeting=meeting, name="Ada")
+    dot = Dot.objects.create(topic=topic, participant=participant)
+    sign = Sign.objects.create(topic=topic)
+    change = reverse("admin:sessions_app_dot_change", args=[dot.pk])
+
+    page = admin_client.get(change).content.decode()
+    refused = admin_client.post(
+        reverse("admin:sessions_app_dot_delete", args=[dot.pk]), {"post": "yes"}
+    )
+    sign_page = admin_client.get(reverse("admin:sessions_app_sign_change", args=[sign.pk]))
+
+    assert "Ada" in page and 'name="_save"' not in page
+    assert refused.status_code == 403
+    assert Dot.objects.filter(pk=dot.pk).exists()
+    assert sign.secret not in sign_page.content.decode()
 
 
 def test_admin_saves_a_report_with_its_photos_and_logs_it(admin_client, meeting):

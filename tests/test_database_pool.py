@@ -125,6 +125,8 @@ def test_more_writers_than_connections_lose_nothing(small_pool, live_server):
         for n in range(WRITERS)
     ]
     openers = [phone_of(person) for person in people]
+    # This thread's own connection goes back to the pool, so that the pool is all there is.
+    connection.close()
     # Both connections held by someone else for a moment: the first writers must be told
     # "busy" rather than wait without end.
     held = threading.Event()
@@ -133,15 +135,18 @@ def test_more_writers_than_connections_lose_nothing(small_pool, live_server):
     def hold_the_pool():
         pool = connection.pool
         pool.open()
-        taken = [pool.getconn() for _ in range(POOL_SIZE)]
-        held.set()
-        release.wait(10)
-        for each in taken:
-            pool.putconn(each)
+        taken = []
+        try:
+            taken.extend(pool.getconn(timeout=10) for _ in range(POOL_SIZE))
+            held.set()
+            release.wait(10)
+        finally:
+            for each in taken:
+                pool.putconn(each)
 
     holder = threading.Thread(target=hold_the_pool)
     holder.start()
-    held.wait(10)
+    assert held.wait(10), "the pool's connections could not all be taken"
     with ThreadPoolExecutor(WRITERS) as writers:
         sent = [
             writers.submit(propose, live_server, opener, meeting, f"Topic {n}")

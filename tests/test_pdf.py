@@ -399,8 +399,8 @@ def test_meeting_pdf_command_names_an_unknown_meeting(db, tmp_path):
     assert not (tmp_path / "x.pdf").exists()
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
 def test_seed_pdf_pages_rasterise_with_a_coloured_title_band(seed_meeting, tmp_path):
+    require(shutil.which("pdftoppm") is not None, "needs pdftoppm (poppler-utils)")
     source = tmp_path / "seed.pdf"
     source.write_bytes(pdf.render_proceedings(seed_meeting))
 
