@@ -38,7 +38,22 @@ from .models import (
 WALL_FIELDS = ["status", "slot", "room", "convener", "partner", "partner_signed", "merged_into"]
 
 
-class MeetingPartAdmin(admin.ModelAdmin):
+MADE_LIVE = (Interest, Dot, Pen, Sign)
+
+
+class TakesItsMarksAlong(admin.ModelAdmin):
+    """Deleting a meeting, a topic or a participant takes its marks, dots, pens and sign
+    along, though none of them may be deleted alone (MadeLiveAdmin): without this, the
+    admin would refuse to delete anything that a phone ever marked."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        made_live = {str(model._meta.verbose_name) for model in MADE_LIVE}
+        perms_needed = {name for name in perms_needed if str(name) not in made_live}
+        return deleted, counts, perms_needed, protected
+
+
+class MeetingPartAdmin(TakesItsMarksAlong):
     """A row that belongs to one meeting: saved and deleted through `setup`, which announces."""
 
     def save_model(self, request, obj, form, change) -> None:
@@ -91,7 +106,7 @@ class SeriesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(TakesItsMarksAlong):
     list_display = ["title", "series", "number", "date", "language", "phase", "join_code"]
     list_filter = ["series", "language", "phase"]
     search_fields = ["title", "join_code", "theme"]

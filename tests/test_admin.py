@@ -16,8 +16,10 @@ from sessions_app import photos, realtime
 from sessions_app.models import (
     Dot,
     Initiative,
+    Interest,
     Meeting,
     Participant,
+    Pen,
     Reflection,
     Report,
     ReportPhoto,
@@ -317,3 +319,38 @@ def test_admin_saves_a_report_with_its_photos_and_logs_it(admin_client, meeting)
     with translation.override("en"):
         message = LogEntry.objects.get(object_id=str(report.pk)).get_change_message()
     assert "Added report photo “Its back”" in message and "Deleted report photo" in message
+
+
+def test_admin_deletes_a_topic_with_its_marks_though_a_mark_alone_is_not_deleted(
+    admin_client, meeting
+):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+    Report.objects.create(topic=topic, summary="Trains")
+    dot = Dot.objects.create(topic=topic, participant=ann)
+    Sign.objects.create(topic=topic)
+
+    refused = admin_client.post(
+        reverse("admin:sessions_app_dot_delete", args=[dot.pk]), {"post": "yes"}
+    )
+    response = admin_client.post(
+        reverse("admin:sessions_app_topic_delete", args=[topic.pk]), {"post": "yes"}
+    )
+
+    assert refused.status_code == 403
+    assert response.status_code == 302
+    assert not Topic.objects.exists() and not Dot.objects.exists() and not Sign.objects.exists()
+
+
+def test_admin_deletes_a_meeting_whose_phones_marked_its_topics(admin_client, meeting):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    ann = Participant.objects.create(meeting=meeting, name="Ann")
+    Interest.objects.create(topic=topic, participant=ann)
+    Pen.objects.create(topic=topic, participant=ann)
+
+    response = admin_client.post(
+        reverse("admin:sessions_app_meeting_delete", args=[meeting.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not Meeting.objects.exists() and not Interest.objects.exists()
