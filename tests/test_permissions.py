@@ -1111,6 +1111,14 @@ def logged_change(model: type, obj: Callable[[World], int]) -> Callable[[World, 
     ).exists()
 
 
+READ_ONLY_IN_ADMIN = {
+    "sessions_app.interest",
+    "sessions_app.dot",
+    "sessions_app.pen",
+    "sessions_app.sign",
+}
+
+
 def admin_rows() -> list[Row]:
     rows = []
     for model in admin.site._registry:
@@ -1127,15 +1135,18 @@ def admin_rows() -> list[Row]:
         changelist = named("changelist")
         change = named("change", obj)
         to_change = Expect(302, to=lambda w, path, change=change: change(w))
+        saved = Expect(302, to=lambda w, path, c=changelist: c(w), writes=True)
+        # Only read in the admin, even by the superuser: made by the live meeting.
+        read_only = opts.label_lower in READ_ONLY_IN_ADMIN
         rows += [
             Row(f"{prefix}_changelist", changelist, admin_only(OK)),
-            Row(f"{prefix}_add", named("add"), admin_only(OK)),
+            Row(f"{prefix}_add", named("add"), admin_only(DENIED if read_only else OK)),
             Row(
                 # Posted empty: refused to all but the superuser, whom the form asks for
                 # what is missing.
                 f"{prefix}_add",
                 named("add"),
-                admin_only(OK.but(shows=('class="errornote"',))),
+                admin_only(DENIED if read_only else OK.but(shows=('class="errornote"',))),
                 method="POST",
             ),
             Row(f"{prefix}_change", change, admin_only(OK)),
@@ -1143,17 +1154,17 @@ def admin_rows() -> list[Row]:
                 # The change page's own form, posted back as it stands: saved and logged.
                 f"{prefix}_change",
                 change,
-                admin_only(Expect(302, to=lambda w, path, c=changelist: c(w), writes=True)),
+                admin_only(DENIED if read_only else saved),
                 method="POST",
                 data=lambda w, model=model, change=change: admin_change_form(w, model, change(w)),
                 done=logged_change(model, obj),
             ),
             Row(f"{prefix}_history", named("history", obj), admin_only(OK)),
-            Row(f"{prefix}_delete", named("delete", obj), admin_only(OK)),
+            Row(f"{prefix}_delete", named("delete", obj), admin_only(DENIED if read_only else OK)),
             Row(
                 f"{prefix}_delete",
                 named("delete", obj),
-                admin_only(Expect(302, to=lambda w, path, c=changelist: c(w), writes=True)),
+                admin_only(DENIED if read_only else saved),
                 method="POST",
                 data=lambda w: {"post": "yes"},
                 done=gone,
