@@ -16,15 +16,18 @@ from dataclasses import dataclass
 
 import icalendar
 import pytest
+from channels.db import database_sync_to_async
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 from pypdf import PdfReader
 
 from sessions_app import pdf, photos, reporting
+from sessions_app.consumers import CLOSE_BAD_MESSAGE, CLOSE_TOO_BIG
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import (
     Facilitator,
@@ -42,6 +45,7 @@ from sessions_app.models import (
 from .factories import make_meeting, make_topic
 from .hostile import FOLDED, FORMULA_STARTS, HOSTILE, KEPT, REFUSED, Hostile
 from .images import phone_photo
+from .test_consumers import listening, participant_cookie, socket
 
 pytestmark = pytest.mark.django_db
 
@@ -636,3 +640,56 @@ def test_setup_text_typed_on_several_lines_in_a_browser_is_saved_with_newlines()
     assert response.status_code == 302
     room.meeting.refresh_from_db()
     assert room.meeting.method == "Open Space\nFour principles\n\nOne law"
+
+
+# The meeting's websocket: what a page sends it ------------------------------------------
+
+SOCKET_MESSAGES = [
+    ("over 1 KB of text", {"text_data": "x" * 1025}, CLOSE_TOO_BIG),
+    (
+        "over 1 KB of JSON",
+        {"text_data": json.dumps({"type": "ping", "pad": "x" * 2000})},
+        CLOSE_TOO_BIG,
+    ),
+    ("300 emoji: under 1 K characters, over 1 KB", {"text_data": "👩" * 300}, CLOSE_TOO_BIG),
+    ("over 1 KB of bytes", {"bytes_data": b"{" * 1025}, CLOSE_TOO_BIG),
+    ("100 KB", {"text_data": json.dumps({"type": "A" * 102_400})}, CLOSE_TOO_BIG),
+    ("not JSON", {"text_data": "not json"}, CLOSE_BAD_MESSAGE),
+    ("a space", {"text_data": " "}, CLOSE_BAD_MESSAGE),
+    ("broken JSON", {"text_data": '{"type": "ping"'}, CLOSE_BAD_MESSAGE),
+    ("bytes that are not UTF-8", {"bytes_data": b"\xff\xfe\xfd"}, CLOSE_BAD_MESSAGE),
+    ("NaN", {"text_data": "NaN"}, CLOSE_BAD_MESSAGE),
+    ("a list", {"text_data": '["ping"]'}, CLOSE_BAD_MESSAGE),
+    ("a string", {"text_data": '"ping"'}, CLOSE_BAD_MESSAGE),
+    ("null", {"text_data": "null"}, CLOSE_BAD_MESSAGE),
+    ("no type", {"text_data": "{}"}, CLOSE_BAD_MESSAGE),
+    ("type null", {"text_data": '{"type": null}'}, CLOSE_BAD_MESSAGE),
+    ("type a number", {"text_data": '{"type": 5}'}, CLOSE_BAD_MESSAGE),
+    ("type a list", {"text_data": '{"type": ["ping"]}'}, CLOSE_BAD_MESSAGE),
+    ("type an object", {"text_data": '{"type": {"ping": 1}}'}, CLOSE_BAD_MESSAGE),
+    ("deep nesting", {"text_data": "[" * 500 + "]" * 500}, CLOSE_BAD_MESSAGE),
+    *(
+        (f"type {hostile}", {"text_data": json.dumps({"type": hostile.text})}, CLOSE_BAD_MESSAGE)
+        for hostile in HOSTILE
+        if hostile.verdict != "long"
+    ),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("what", "frame", "code"), SOCKET_MESSAGES, ids=[m[0] for m in SOCKET_MESSAGES]
+)
+async def test_a_socket_sent_a_hostile_message_closes_with_a_4xxx_code(meeting, what, frame, code):
+    ann = await database_sync_to_async(Participant.objects.create)(meeting=meeting, name="Ann")
+    phone = socket(meeting, await database_sync_to_async(participant_cookie)(ann))
+    try:
+        async with listening(phone):
+            await phone.send_to(**frame)
+
+            assert await phone.receive_output(timeout=5) == {
+                "type": "websocket.close",
+                "code": code,
+            }
+    finally:
+        await database_sync_to_async(connections.close_all)()
