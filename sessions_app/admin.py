@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from . import announce, photos, setup
+from .forms import TypedTextForm
 from .models import (
     Dot,
     Facilitator,
@@ -37,7 +38,20 @@ from .models import (
 WALL_FIELDS = ["status", "slot", "room", "convener", "partner", "partner_signed", "merged_into"]
 
 
-class MeetingPartAdmin(admin.ModelAdmin):
+class TypedTextModelForm(TypedTextForm, forms.ModelForm):
+    """The admin's text fields refuse control characters, as the app's own forms do."""
+
+
+class TypedTextAdmin(admin.ModelAdmin):
+    form = TypedTextModelForm
+
+
+class TypedTextInline(admin.TabularInline):
+    form = TypedTextModelForm
+    extra = 0
+
+
+class MeetingPartAdmin(TypedTextAdmin):
     """A row that belongs to one meeting: saved and deleted through `setup`, which announces."""
 
     def save_model(self, request, obj, form, change) -> None:
@@ -51,30 +65,25 @@ class MeetingPartAdmin(admin.ModelAdmin):
             setup.delete_meeting_part(obj)
 
 
-class FacilitatorInline(admin.TabularInline):
+class FacilitatorInline(TypedTextInline):
     model = Facilitator
-    extra = 0
     autocomplete_fields = ["user"]
 
 
-class LinkInline(admin.TabularInline):
+class LinkInline(TypedTextInline):
     model = Link
-    extra = 0
 
 
-class SlotInline(admin.TabularInline):
+class SlotInline(TypedTextInline):
     model = Slot
-    extra = 0
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(TypedTextInline):
     model = Room
-    extra = 0
 
 
-class TopicInline(admin.TabularInline):
+class TopicInline(TypedTextInline):
     model = Topic
-    extra = 0
     fields = ["title", "convener", "status", "slot", "room"]
     readonly_fields = ["convener", "status", "slot", "room"]
 
@@ -84,13 +93,13 @@ class TopicInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(TypedTextAdmin):
     list_display = ["title", "organizer", "context"]
     search_fields = ["title", "organizer"]
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(TypedTextAdmin):
     list_display = ["title", "series", "number", "date", "language", "phase", "join_code"]
     list_filter = ["series", "language", "phase"]
     search_fields = ["title", "join_code", "theme"]
@@ -131,12 +140,12 @@ class TopicAdmin(MeetingPartAdmin):
 
 
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin):
+class InterestAdmin(TypedTextAdmin):
     list_display = ["participant", "topic", "created_at"]
     raw_id_fields = ["participant", "topic"]
 
 
-class ReportPhotoForm(forms.ModelForm):
+class ReportPhotoForm(TypedTextForm, forms.ModelForm):
     """A photo uploaded in the admin goes through the same pipeline as a phone's."""
 
     class Meta:
@@ -192,7 +201,7 @@ class ReportPhotoInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(TypedTextAdmin):
     list_display = ["topic", "updated_at"]
     list_filter = ["topic__meeting"]
     raw_id_fields = ["topic"]
@@ -229,14 +238,13 @@ class ReportPhotoAdmin(admin.ModelAdmin):
             announce.report_changed(obj.report.topic)
 
 
-class InitiativeMemberInline(admin.TabularInline):
+class InitiativeMemberInline(TypedTextInline):
     model = InitiativeMember
-    extra = 0
     raw_id_fields = ["participant"]
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(TypedTextAdmin):
     list_display = ["what", "who", "levels", "when", "meeting", "status"]
     list_filter = ["meeting", "status"]
     search_fields = ["what", "who"]
@@ -245,11 +253,11 @@ class InitiativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reflection)
-class ReflectionAdmin(admin.ModelAdmin):
+class ReflectionAdmin(TypedTextAdmin):
     list_display = ["text", "meeting", "is_visible", "created_at"]
     list_filter = ["meeting", "is_visible"]
 
 
 for model in (Slot, Room, Facilitator, Link):
     admin.site.register(model, MeetingPartAdmin)
-admin.site.register([InitiativeMember, Sign, Pen, Dot])
+admin.site.register([InitiativeMember, Sign, Pen, Dot], TypedTextAdmin)
