@@ -42,9 +42,10 @@ from sessions_app.models import (
     Topic,
 )
 
+from .documents import media_files
 from .factories import make_meeting, make_topic
 from .hostile import FOLDED, FORMULA_STARTS, HOSTILE, KEPT, REFUSED, Hostile
-from .images import phone_photo
+from .images import BAD_PHOTOS, phone_photo
 from .test_consumers import listening, participant_cookie, socket
 
 pytestmark = pytest.mark.django_db
@@ -693,3 +694,76 @@ async def test_a_socket_sent_a_hostile_message_closes_with_a_4xxx_code(meeting, 
             }
     finally:
         await database_sync_to_async(connections.close_all)()
+
+
+# The admin ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_browser() -> Client:
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(User.objects.create_superuser("admin", password="pw"))
+    return browser
+
+
+def _upload(data: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("IMG_0001.jpg", data, content_type="image/jpeg")
+
+
+def _photo_page(report: Report, data: bytes) -> tuple[str, dict]:
+    photo = {"caption": "", "position": 0, "image": _upload(data)}
+    return reverse("admin:sessions_app_reportphoto_add"), {"report": report.pk, **photo}
+
+
+def _report_page(report: Report, data: bytes) -> tuple[str, dict]:
+    form = {"topic": report.topic_id, "summary": report.summary}
+    form |= {"participants": "[]", "insights": "[]", "next_steps": "[]"}
+    form |= {"photos-TOTAL_FORMS": 1, "photos-INITIAL_FORMS": 0}
+    form |= {"photos-0-caption": "", "photos-0-position": 0, "photos-0-image": _upload(data)}
+    return reverse("admin:sessions_app_report_change", args=[report.pk]), form
+
+
+@pytest.mark.parametrize("page", [_photo_page, _report_page], ids=["photo page", "report page"])
+@pytest.mark.parametrize(
+    ("what", "make", "message"), BAD_PHOTOS, ids=[row[0] for row in BAD_PHOTOS]
+)
+def test_the_admin_refuses_a_bad_photo_with_a_message_and_saves_nothing(
+    admin_browser, meeting, settings, page, what, make, message
+):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    report = Report.objects.create(topic=topic, summary="Trains")
+    url, data = page(report, make())
+    before, files = database(), media_files(settings)
+
+    response = admin_browser.post(url, data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    # Django's image field may refuse a file it cannot open before the pipeline sees it.
+    assert escape(message) in page or "Upload a valid image." in page
+    assert database() == before and media_files(settings) == files
+
+
+ADMIN_TEXT = [
+    ("participant name", "admin:sessions_app_participant_add", "name"),
+    ("reflection text", "admin:sessions_app_reflection_add", "text"),
+    ("series title", "admin:sessions_app_series_add", "title"),
+]
+
+
+@pytest.mark.parametrize(("what", "page", "key"), ADMIN_TEXT, ids=[row[0] for row in ADMIN_TEXT])
+def test_the_admin_refuses_text_with_control_characters(admin_browser, meeting, what, page, key):
+    form = {"meeting": meeting.pk, "name": "Ann", "text": "Thanks", "title": "Series"}
+    form |= {"is_visible": "on", "position": 0}
+    wrong = []
+    for hostile in [h for h in HOSTILE if h.verdict == "hidden"]:
+        before = database()
+        response = admin_browser.post(reverse(page), {**form, key: hostile.text})
+        if not (_says(response, HIDDEN_MESSAGES) and database() == before):
+            wrong.append(hostile.name)
+
+    assert wrong == []
+    response = admin_browser.post(
+        reverse(page), {**form, key: "Two\r\nlines" if key == "text" else "Ann مرحبا 👩‍👩‍👧"}
+    )
+    assert response.status_code == 302
