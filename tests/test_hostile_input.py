@@ -448,6 +448,25 @@ def test_typed_addresses_and_searches_never_answer_500(hostile):
             reverse("phone_topic_share", args=[room.meeting.pk, room.topic.pk]),
             {"partner": text},
         ),
+        "report field name": room.phone.post(
+            reverse("phone_report_field", args=[room.meeting.pk, room.topic.pk]),
+            {"field": text, "text": "Trains", "version": "0"},
+        ),
+        "levels": room.phone.post(
+            reverse("phone_initiative_raise", args=[room.meeting.pk]),
+            {"who": "Ann", "what": "Hub", "levels": [text, "F"], "topic": text},
+        ),
+        "board": room.lead.post(room.url("board_action"), {"action": text, "topic": text}),
+        "suggestion": room.lead.post(
+            room.url("apply_suggestion"), {"move": [text], "unplaced": [text], "apply": text}
+        ),
+        "slots": room.lead.post(
+            room.url("meeting_slots"),
+            {"first_starts": text, "length": text, "gap": "5", "count": "3"},
+        ),
+        "visibility": room.lead.post(room.url("reflection_visibility", 1), {"visible": text}),
+        "login": Client().post(reverse("login"), {"username": text, "password": text}),
+        "language": Client().post(reverse("set_language"), {"language": text, "next": text}),
     }
     if "/" not in text and text.strip() and "\n" not in text:
         answers["code in the address"] = Client().get(f"/j/{text}/")
