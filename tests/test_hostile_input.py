@@ -388,17 +388,18 @@ OTHER_FIELDS = [
 @pytest.mark.parametrize(
     ("field", "send", "message"), OTHER_FIELDS, ids=[row[0] for row in OTHER_FIELDS]
 )
-@pytest.mark.parametrize("hostile", [*REFUSED, *FOLDED, *KEPT], ids=str)
-def test_a_field_that_takes_no_free_text_refuses_a_hostile_string(field, send, message, hostile):
+def test_a_field_that_takes_no_free_text_refuses_a_hostile_string(field, send, message):
     room = room_in(Phase.OPENING)
-    before = database()
+    wrong = []
+    for hostile in [*REFUSED, *FOLDED, *KEPT]:
+        before = database()
+        response = send(room, hostile.text)
+        body = response.content.decode()
+        said = message in body or any(m in body for m in (*HIDDEN_MESSAGES, *LONG_MESSAGES))
+        if not (response.status_code == 422 and said and database() == before):
+            wrong.append(f"{hostile}: {response.status_code}")
 
-    response = send(room, hostile.text)
-
-    assert response.status_code == 422
-    body = response.content.decode()
-    assert message in body or any(m in body for m in (*HIDDEN_MESSAGES, *LONG_MESSAGES))
-    assert database() == before
+    assert wrong == []
 
 
 @pytest.mark.parametrize(
