@@ -248,6 +248,11 @@ def _topic_edit(room: Scene, text: str):
     return room.phone.post(url, {"title": text})
 
 
+def _description_edit(room: Scene, text: str):
+    url = reverse("phone_topic_edit", args=[room.meeting.pk, room.tray.pk])
+    return room.phone.post(url, {"title": "Tray", "description": text})
+
+
 def _reflection(room: Scene, text: str):
     url = reverse("phone_reflection_create", args=[room.meeting.pk])
     return room.phone.post(url, {"text": text})
@@ -280,6 +285,7 @@ FIELDS = [
     Field("topic title", Phase.OPENING, _topic_create("title"), folds=True),
     Field("topic description", Phase.OPENING, _topic_create("description"), multiline=True),
     Field("topic title edited", Phase.AGENDA, _topic_edit, folds=True),
+    Field("topic description edited", Phase.AGENDA, _description_edit, multiline=True),
     *(
         Field(
             f"report summary ({side})",
