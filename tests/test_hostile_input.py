@@ -97,7 +97,7 @@ class Scene:
         return reverse(name, args=[self.meeting.pk, *args])
 
 
-def room_in(phase: str) -> Scene:
+def scene_in(phase: str) -> Scene:
     meeting = make_meeting(language=Meeting.Language.ENGLISH)
     user = User.objects.create_user("lead", password="pw")
     Facilitator.objects.create(meeting=meeting, name="Lead", user=user)
@@ -133,8 +133,8 @@ class Field:
     multiline: bool = False
 
 
-def _setup_data(room: Scene, **typed) -> dict:
-    meeting = room.meeting
+def _setup_data(scene: Scene, **typed) -> dict:
+    meeting = scene.meeting
     data = {
         "title": meeting.title,
         "date": "2024-05-07",
@@ -155,111 +155,111 @@ def _setup_data(room: Scene, **typed) -> dict:
 
 
 def _setup(key: str) -> Callable[[Scene, str], object]:
-    return lambda room, text: room.lead.post(
-        room.url("meeting_edit"), _setup_data(room, **{key: text})
+    return lambda scene, text: scene.lead.post(
+        scene.url("meeting_edit"), _setup_data(scene, **{key: text})
     )
 
 
 def _rooms(key: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
-        rows = [{"code": r.code, "name": r.name, "capacity": ""} for r in room.meeting.rooms.all()]
+    def send(scene: Scene, text: str):
+        rows = [{"code": r.code, "name": r.name, "capacity": ""} for r in scene.meeting.rooms.all()]
         rows[0][key] = text
         data = {"rooms-TOTAL_FORMS": str(len(rows)), "rooms-INITIAL_FORMS": str(len(rows))}
-        for index, (row, saved) in enumerate(zip(rows, room.meeting.rooms.all(), strict=True)):
+        for index, (row, saved) in enumerate(zip(rows, scene.meeting.rooms.all(), strict=True)):
             data[f"rooms-{index}-id"] = str(saved.pk)
             data.update({f"rooms-{index}-{name}": value for name, value in row.items()})
-        return room.lead.post(room.url("meeting_rooms"), data)
+        return scene.lead.post(scene.url("meeting_rooms"), data)
 
     return send
 
 
 def _join(key: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
+    def send(scene: Scene, text: str):
         typed = {"name": "Bo", "organization": "", key: text}
         return Client(HTTP_ACCEPT_LANGUAGE="en").post(
-            reverse("join_code", args=[room.meeting.join_code]), typed
+            reverse("join_code", args=[scene.meeting.join_code]), typed
         )
 
     return send
 
 
 def _report_field(name: str, side: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
-        report = Report.objects.get(topic=room.topic)
+    def send(scene: Scene, text: str):
+        report = Report.objects.get(topic=scene.topic)
         typed = {"field": name, "text": text, "version": report.versions.get(name, 0)}
         if side == "phone":
-            return room.phone.post(
-                reverse("phone_report_field", args=[room.meeting.pk, room.topic.pk]), typed
+            return scene.phone.post(
+                reverse("phone_report_field", args=[scene.meeting.pk, scene.topic.pk]), typed
             )
-        return room.lead.post(room.url("report_edit_field", room.topic.pk), typed)
+        return scene.lead.post(scene.url("report_edit_field", scene.topic.pk), typed)
 
     return send
 
 
 def _report_form(name: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
-        version = Report.objects.get(topic=room.topic).versions.get(name, 0)
-        url = reverse("phone_report", args=[room.meeting.pk, room.topic.pk])
-        return room.phone.post(url, {name: text, f"{name}-version": version})
+    def send(scene: Scene, text: str):
+        version = Report.objects.get(topic=scene.topic).versions.get(name, 0)
+        url = reverse("phone_report", args=[scene.meeting.pk, scene.topic.pk])
+        return scene.phone.post(url, {name: text, f"{name}-version": version})
 
     return send
 
 
-def _caption(room: Scene, text: str):
-    url = reverse("phone_report_caption", args=[room.meeting.pk, room.topic.pk, room.photo.pk])
-    room.photo.refresh_from_db()
-    return room.phone.post(url, {"text": text, "version": room.photo.caption_version})
+def _caption(scene: Scene, text: str):
+    url = reverse("phone_report_caption", args=[scene.meeting.pk, scene.topic.pk, scene.photo.pk])
+    scene.photo.refresh_from_db()
+    return scene.phone.post(url, {"text": text, "version": scene.photo.caption_version})
 
 
-def _photo_caption(room: Scene, text: str):
+def _photo_caption(scene: Scene, text: str):
     upload = SimpleUploadedFile("IMG_0002.jpg", phone_photo(60, 30), content_type="image/jpeg")
-    url = reverse("phone_report_photos", args=[room.meeting.pk, room.topic.pk])
-    return room.phone.post(url, {"caption": text, "photo": upload})
+    url = reverse("phone_report_photos", args=[scene.meeting.pk, scene.topic.pk])
+    return scene.phone.post(url, {"caption": text, "photo": upload})
 
 
 def _initiative(key: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
+    def send(scene: Scene, text: str):
         typed = {"who": "Ann", "what": "A hub", "when": "", "levels": ["F"], key: text}
-        return room.phone.post(reverse("phone_initiative_raise", args=[room.meeting.pk]), typed)
+        return scene.phone.post(reverse("phone_initiative_raise", args=[scene.meeting.pk]), typed)
 
     return send
 
 
 def _plan(action: str, key: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
-        typed = {"action": action, "initiative": room.initiative.pk}
+    def send(scene: Scene, text: str):
+        typed = {"action": action, "initiative": scene.initiative.pk}
         typed |= {"who": "Ann", "what": "A hub", "levels": ["F"], "when": "", "name": "Bo"}
         typed[key] = text
-        return room.lead.post(room.url("plan_action"), typed, follow=True)
+        return scene.lead.post(scene.url("plan_action"), typed, follow=True)
 
     return send
 
 
 def _topic_create(key: str) -> Callable[[Scene, str], object]:
-    def send(room: Scene, text: str):
+    def send(scene: Scene, text: str):
         typed = {"title": "A question", "description": "", key: text}
-        return room.phone.post(reverse("phone_topic_create", args=[room.meeting.pk]), typed)
+        return scene.phone.post(reverse("phone_topic_create", args=[scene.meeting.pk]), typed)
 
     return send
 
 
-def _topic_edit(room: Scene, text: str):
-    url = reverse("phone_topic_edit", args=[room.meeting.pk, room.tray.pk])
-    return room.phone.post(url, {"title": text})
+def _topic_edit(scene: Scene, text: str):
+    url = reverse("phone_topic_edit", args=[scene.meeting.pk, scene.tray.pk])
+    return scene.phone.post(url, {"title": text})
 
 
-def _description_edit(room: Scene, text: str):
-    url = reverse("phone_topic_edit", args=[room.meeting.pk, room.tray.pk])
-    return room.phone.post(url, {"title": "Tray", "description": text})
+def _description_edit(scene: Scene, text: str):
+    url = reverse("phone_topic_edit", args=[scene.meeting.pk, scene.tray.pk])
+    return scene.phone.post(url, {"title": "Tray", "description": text})
 
 
-def _reflection(room: Scene, text: str):
-    url = reverse("phone_reflection_create", args=[room.meeting.pk])
-    return room.phone.post(url, {"text": text})
+def _reflection(scene: Scene, text: str):
+    url = reverse("phone_reflection_create", args=[scene.meeting.pk])
+    return scene.phone.post(url, {"text": text})
 
 
-def _summary(room: Scene, text: str):
-    return room.lead.post(room.url("summary"), {"summary": text}, HTTP_HX_REQUEST="true")
+def _summary(scene: Scene, text: str):
+    return scene.lead.post(scene.url("summary"), {"summary": text}, HTTP_HX_REQUEST="true")
 
 
 SETUP_ONE_LINE = [
@@ -337,11 +337,11 @@ def _says(response, messages: tuple[str, ...]) -> bool:
 
 def _refusals(field: Field, strings: list[Hostile]) -> list[str]:
     """Send each string; list every one that was not refused cleanly."""
-    room = room_in(field.phase)
+    scene = scene_in(field.phase)
     wrong = []
     for hostile in strings:
         before = database()
-        response = field.send(room, hostile.text)
+        response = field.send(scene, hostile.text)
         messages = LONG_MESSAGES if hostile.verdict == "long" else HIDDEN_MESSAGES
         if response.status_code >= 500:
             wrong.append(f"{hostile}: {response.status_code}")
@@ -359,14 +359,14 @@ def test_a_hostile_string_is_refused_with_a_message_and_changes_nothing(field):
 
 @pytest.mark.parametrize("field", FIELDS, ids=[f.name for f in FIELDS])
 def test_a_line_break_or_control_space_is_folded_or_refused_never_stored(field):
-    room = room_in(field.phase)
+    scene = scene_in(field.phase)
     for hostile in FOLDED:
         if hostile.name == "newline" and field.multiline:
             continue  # a text of paragraphs keeps its newlines.
         control = next(char for char in hostile.text if unicodedata.category(char) == "Cc")
         before = database()
 
-        response = field.send(room, hostile.text)
+        response = field.send(scene, hostile.text)
 
         after = database()
         assert response.status_code < 500, hostile
@@ -378,9 +378,9 @@ def test_a_line_break_or_control_space_is_folded_or_refused_never_stored(field):
 # Fields that take a choice, a code or an address: refused, never a 500 --------------------
 
 
-def _username(room: Scene, text: str):
-    return room.lead.post(
-        room.url("meeting_edit"), _setup_data(room, **{"facilitators-0-user": text})
+def _username(scene: Scene, text: str):
+    return scene.lead.post(
+        scene.url("meeting_edit"), _setup_data(scene, **{"facilitators-0-user": text})
     )
 
 
@@ -395,11 +395,11 @@ OTHER_FIELDS = [
     ("field", "send", "message"), OTHER_FIELDS, ids=[row[0] for row in OTHER_FIELDS]
 )
 def test_a_field_that_takes_no_free_text_refuses_a_hostile_string(field, send, message):
-    room = room_in(Phase.OPENING)
+    scene = scene_in(Phase.OPENING)
     wrong = []
     for hostile in [*REFUSED, *FOLDED, *KEPT]:
         before = database()
-        response = send(room, hostile.text)
+        response = send(scene, hostile.text)
         body = response.content.decode()
         said = message in body or any(m in body for m in (*HIDDEN_MESSAGES, *LONG_MESSAGES))
         if not (response.status_code == 422 and said and database() == before):
@@ -422,10 +422,10 @@ def test_a_field_that_takes_no_free_text_refuses_a_hostile_string(field, send, m
     ],
 )
 def test_a_link_that_is_not_http_is_refused(address):
-    room = room_in(Phase.OPENING)
+    scene = scene_in(Phase.OPENING)
     before = database()
 
-    response = _setup("links-0-url")(room, address)
+    response = _setup("links-0-url")(scene, address)
 
     assert response.status_code == 422
     assert database() == before
@@ -434,44 +434,44 @@ def test_a_link_that_is_not_http_is_refused(address):
 @pytest.mark.parametrize("hostile", HOSTILE, ids=str)
 def test_typed_addresses_and_searches_never_answer_500(hostile):
     """What a browser types into an address or a search box: a code, a secret, a query."""
-    room = room_in(Phase.DISCUSSIONS)
+    scene = scene_in(Phase.DISCUSSIONS)
     text = hostile.text[:2000]
-    reporting.signs_of(room.meeting)  # issued here, not by the first look at the signs
+    reporting.signs_of(scene.meeting)  # issued here, not by the first look at the signs
     before = database()
     answers = {
         "join": Client().get(reverse("join"), {"code": text}),
-        "partners": room.phone.get(
-            reverse("phone_partner_search", args=[room.meeting.pk]), {"q": text}
+        "partners": scene.phone.get(
+            reverse("phone_partner_search", args=[scene.meeting.pk]), {"q": text}
         ),
-        "people": room.lead.get(room.url("people_search"), {"q": text}),
-        "adopt": room.phone.get(reverse("phone", args=[room.meeting.pk]), {"adopt": text}),
-        "part": room.phone.get(
-            reverse("phone", args=[room.meeting.pk]), {"part": text}, HTTP_HX_REQUEST="true"
+        "people": scene.lead.get(scene.url("people_search"), {"q": text}),
+        "adopt": scene.phone.get(reverse("phone", args=[scene.meeting.pk]), {"adopt": text}),
+        "part": scene.phone.get(
+            reverse("phone", args=[scene.meeting.pk]), {"part": text}, HTTP_HX_REQUEST="true"
         ),
-        "signs": room.lead.get(room.url("signs_pdf"), {"topic": text}),
-        "spotlight": room.lead.post(room.url("spotlight"), {"topic": text}),
-        "phase": room.lead.post(room.url("set_phase"), {"phase": text}),
-        "share": room.phone.post(
-            reverse("phone_topic_share", args=[room.meeting.pk, room.topic.pk]),
+        "signs": scene.lead.get(scene.url("signs_pdf"), {"topic": text}),
+        "spotlight": scene.lead.post(scene.url("spotlight"), {"topic": text}),
+        "phase": scene.lead.post(scene.url("set_phase"), {"phase": text}),
+        "share": scene.phone.post(
+            reverse("phone_topic_share", args=[scene.meeting.pk, scene.topic.pk]),
             {"partner": text},
         ),
-        "report field name": room.phone.post(
-            reverse("phone_report_field", args=[room.meeting.pk, room.topic.pk]),
+        "report field name": scene.phone.post(
+            reverse("phone_report_field", args=[scene.meeting.pk, scene.topic.pk]),
             {"field": text, "text": "Trains", "version": "0"},
         ),
-        "levels": room.phone.post(
-            reverse("phone_initiative_raise", args=[room.meeting.pk]),
+        "levels": scene.phone.post(
+            reverse("phone_initiative_raise", args=[scene.meeting.pk]),
             {"who": "Ann", "what": "Hub", "levels": [text, "F"], "topic": text},
         ),
-        "board": room.lead.post(room.url("board_action"), {"action": text, "topic": text}),
-        "suggestion": room.lead.post(
-            room.url("apply_suggestion"), {"move": [text], "unplaced": [text], "apply": text}
+        "board": scene.lead.post(scene.url("board_action"), {"action": text, "topic": text}),
+        "suggestion": scene.lead.post(
+            scene.url("apply_suggestion"), {"move": [text], "unplaced": [text], "apply": text}
         ),
-        "slots": room.lead.post(
-            room.url("meeting_slots"),
+        "slots": scene.lead.post(
+            scene.url("meeting_slots"),
             {"first_starts": text, "length": text, "gap": "5", "count": "3"},
         ),
-        "visibility": room.lead.post(room.url("reflection_visibility", 1), {"visible": text}),
+        "visibility": scene.lead.post(scene.url("reflection_visibility", 1), {"visible": text}),
         "login": Client().post(reverse("login"), {"username": text, "password": text}),
         "language": Client().post(reverse("set_language"), {"language": text, "next": text}),
     }
@@ -493,8 +493,8 @@ def test_typed_addresses_and_searches_never_answer_500(hostile):
 def _drive_a_whole_meeting(text: str) -> tuple[Scene, list[str]]:
     """Type `text` into every free-text field, in the phase it is typed in, through the
     views; return the scene and every page the facilitator and the phone saw on the way."""
-    room = room_in(Phase.OPENING)
-    meeting, phone, lead = room.meeting, room.phone, room.lead
+    scene = scene_in(Phase.OPENING)
+    meeting, phone, lead = scene.meeting, scene.phone, scene.lead
     pages: list[str] = []
 
     def see(client: Client, url: str) -> None:
@@ -503,71 +503,71 @@ def _drive_a_whole_meeting(text: str) -> tuple[Scene, list[str]]:
         pages.append(response.content.decode())
 
     def see_screens() -> None:
-        see(lead, room.url("projector"))
+        see(lead, scene.url("projector"))
         see(phone, reverse("phone", args=[meeting.pk]))
 
     def ok(response) -> None:
         assert response.status_code in (200, 204, 302), response.content.decode()[:500]
 
     def phase(to: str) -> None:
-        ok(lead.post(room.url("set_phase"), {"phase": to}))
+        ok(lead.post(scene.url("set_phase"), {"phase": to}))
         see_screens()
 
     setup = dict.fromkeys([*SETUP_ONE_LINE, *SETUP_LISTS, *SETUP_TEXTS], text)
-    ok(lead.post(room.url("meeting_edit"), _setup_data(room, **setup)))
-    ok(_rooms("name")(room, text))
-    ok(_join("name")(room, text))
-    ok(_join("organization")(room, text))
+    ok(lead.post(scene.url("meeting_edit"), _setup_data(scene, **setup)))
+    ok(_rooms("name")(scene, text))
+    ok(_join("name")(scene, text))
+    ok(_join("organization")(scene, text))
     see_screens()
     draft = {"title": text, "description": text}
     ok(phone.post(reverse("phone_topic_create", args=[meeting.pk]), draft))
-    for topic in room.ann.topics.filter(status=Topic.Status.DRAFT):
+    for topic in scene.ann.topics.filter(status=Topic.Status.DRAFT):
         ok(phone.post(reverse("phone_topic_raise", args=[meeting.pk, topic.pk])))
     phase(Phase.AGENDA)
-    ok(_topic_edit(room, text))
+    ok(_topic_edit(scene, text))
     see_screens()
     # Ann convenes both: one topic in each of slots 2 and 3.
     cells = [("B", 2), ("C", 3)]
-    for (code, number), topic in zip(cells, room.ann.topics.filter(status="raised"), strict=True):
+    for (code, number), topic in zip(cells, scene.ann.topics.filter(status="raised"), strict=True):
         place = {"action": "place", "topic": topic.pk, "slot": meeting.slots.get(number=number).pk}
-        ok(lead.post(room.url("board_action"), {**place, "room": meeting.rooms.get(code=code).pk}))
+        ok(lead.post(scene.url("board_action"), {**place, "room": meeting.rooms.get(code=code).pk}))
     phase(Phase.DISCUSSIONS)
     for name in ("summary", *REPORT_LISTS):
-        ok(_report_field(name, "phone")(room, text))
-    ok(_caption(room, text))
-    ok(_photo_caption(room, text))
-    see(phone, reverse("phone_report", args=[meeting.pk, room.topic.pk]))
-    see(lead, room.url("report_edit", room.topic.pk))
-    see(lead, room.url("reports_overview"))
+        ok(_report_field(name, "phone")(scene, text))
+    ok(_caption(scene, text))
+    ok(_photo_caption(scene, text))
+    see(phone, reverse("phone_report", args=[meeting.pk, scene.topic.pk]))
+    see(lead, scene.url("report_edit", scene.topic.pk))
+    see(lead, scene.url("reports_overview"))
     phase(Phase.VERNISSAGE)
-    ok(lead.post(room.url("spotlight"), {"topic": room.topic.pk}))
+    ok(lead.post(scene.url("spotlight"), {"topic": scene.topic.pk}))
     see_screens()
     phase(Phase.ACTION_PLAN)
     raised = {"who": text, "what": text, "when": text, "levels": ["F"]}
     ok(phone.post(reverse("phone_initiative_raise", args=[meeting.pk]), raised))
-    edit = {"action": "edit", "initiative": room.initiative.pk, **raised}
-    ok(lead.post(room.url("plan_action"), edit))
-    member = {"action": "add_member", "initiative": room.initiative.pk, "name": text}
-    ok(lead.post(room.url("plan_action"), member))
-    see(lead, room.url("plan_manage"))
+    edit = {"action": "edit", "initiative": scene.initiative.pk, **raised}
+    ok(lead.post(scene.url("plan_action"), edit))
+    member = {"action": "add_member", "initiative": scene.initiative.pk, "name": text}
+    ok(lead.post(scene.url("plan_action"), member))
+    see(lead, scene.url("plan_manage"))
     phase(Phase.CLOSING)
-    ok(_reflection(room, text))
-    ok(_summary(room, text))
+    ok(_reflection(scene, text))
+    ok(_summary(scene, text))
     see_screens()
     Meeting.objects.filter(pk=meeting.pk).update(phase=Phase.CLOSED)
     see_screens()
-    see(lead, room.url("meeting_detail"))
-    see(lead, room.url("meeting_edit"))
-    see(lead, room.url("meeting_rooms"))
+    see(lead, scene.url("meeting_detail"))
+    see(lead, scene.url("meeting_edit"))
+    see(lead, scene.url("meeting_rooms"))
     see(lead, reverse("home"))
     meeting.refresh_from_db()
-    return room, pages
+    return scene, pages
 
 
-def _typed_values(room: Scene) -> list[tuple[str, object]]:
+def _typed_values(scene: Scene) -> list[tuple[str, object]]:
     """Every value the meeting now holds that was typed into a text field."""
-    meeting = room.meeting
-    report = Report.objects.get(topic=room.topic)
+    meeting = scene.meeting
+    report = Report.objects.get(topic=scene.topic)
     names = ["title", "theme", "location", *SETUP_TEXTS]
     values: list[tuple[str, object]] = [(name, getattr(meeting, name)) for name in names]
     values += [(name, getattr(meeting, name)) for name in SETUP_LISTS]
@@ -575,9 +575,9 @@ def _typed_values(room: Scene) -> list[tuple[str, object]]:
     values += [("facilitator", (f.name, f.role)) for f in meeting.facilitators.all()]
     values += [("link", link.title) for link in Link.objects.filter(meeting=meeting)]
     values += [("room A", meeting.rooms.get(code="A").name)]
-    joined = meeting.people.exclude(pk=room.ann.pk).order_by("pk")
+    joined = meeting.people.exclude(pk=scene.ann.pk).order_by("pk")
     values += [("join name", joined[0].name), ("join organisation", joined[1].organization)]
-    topics = meeting.topics.exclude(pk=room.topic.pk)
+    topics = meeting.topics.exclude(pk=scene.topic.pk)
     values += [(f"topic {t.pk}", t.title) for t in topics]
     values += [("description", topics.exclude(description="").get().description)]
     values += [(f"report {name}", getattr(report, name)) for name in ("summary", *REPORT_LISTS)]
@@ -609,23 +609,23 @@ def test_a_kept_string_is_saved_and_comes_out_as_text_everywhere(
     hostile, sent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        room, pages = _drive_a_whole_meeting(hostile.text)
+        scene, pages = _drive_a_whole_meeting(hostile.text)
     text = hostile.text.strip()
 
     # Saved as typed, in every field it went into.
-    assert [name for name, value in _typed_values(room) if not _is_typed(value, text)] == []
+    assert [name for name, value in _typed_values(scene) if not _is_typed(value, text)] == []
     # Shown as text in every page, broadcast and the PDF's HTML; no template ran on it.
     broadcasts = [html for _group, html in sent]
     assert broadcasts, "nothing was broadcast"
-    document = pdf.proceedings_html(room.meeting)
+    document = pdf.proceedings_html(scene.meeting)
     for index, html in enumerate([*pages, *broadcasts, document]):
         _assert_shown_as_text(html, text, f"output {index}")
     everything = "".join([*pages, *broadcasts])
     assert escape(text) in everything and escape(text) in document
-    assert room.meeting.join_code not in document
+    assert scene.meeting.join_code not in document
     # The action plan's CSV, both ways: every typed cell as text, none a formula.
     for name, delimiter in (("action_plan_csv", ","), ("action_plan_excel_csv", ";")):
-        response = room.lead.get(room.url(name))
+        response = scene.lead.get(scene.url(name))
         rows = list(
             csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter)
         )
@@ -634,7 +634,7 @@ def test_a_kept_string_is_saved_and_comes_out_as_text_everywhere(
         neutral = f"'{text}" if hostile.formula else text
         assert set(cells) == {neutral, ""}, cells
     # The calendar: the typed titles, rooms and place as text.
-    calendar = icalendar.Calendar.from_ical(room.lead.get(room.url("agenda_ics")).content)
+    calendar = icalendar.Calendar.from_ical(scene.lead.get(scene.url("agenda_ics")).content)
     events = {str(e["SUMMARY"]).split(": ", 1)[0]: e for e in calendar.walk("VEVENT")}
     assert sorted(events) == ["A1", "B2", "C3"]
     assert (
@@ -649,24 +649,24 @@ def test_a_kept_string_is_saved_and_comes_out_as_text_everywhere(
     "hostile", [h for h in KEPT if h.name in ("script", "django variable", "formula =")], ids=str
 )
 def test_the_pdf_prints_a_kept_string_as_its_text(hostile):
-    room, _pages = _drive_a_whole_meeting(hostile.text)
+    scene, _pages = _drive_a_whole_meeting(hostile.text)
 
-    reader = PdfReader(io.BytesIO(pdf.render_proceedings(room.meeting)))
+    reader = PdfReader(io.BytesIO(pdf.render_proceedings(scene.meeting)))
     printed = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
     assert hostile.text in printed
-    assert room.meeting.join_code not in printed
+    assert scene.meeting.join_code not in printed
 
 
 def test_setup_text_typed_on_several_lines_in_a_browser_is_saved_with_newlines():
     """A browser sends a textarea's line ends as CR LF; the CR is no hidden character."""
-    room = room_in(Phase.OPENING)
+    scene = scene_in(Phase.OPENING)
 
-    response = _setup("method")(room, "Open Space\r\nFour principles\r\n\r\nOne law")
+    response = _setup("method")(scene, "Open Space\r\nFour principles\r\n\r\nOne law")
 
     assert response.status_code == 302
-    room.meeting.refresh_from_db()
-    assert room.meeting.method == "Open Space\nFour principles\n\nOne law"
+    scene.meeting.refresh_from_db()
+    assert scene.meeting.method == "Open Space\nFour principles\n\nOne law"
 
 
 # The meeting's websocket: what a page sends it ------------------------------------------

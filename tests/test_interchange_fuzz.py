@@ -207,7 +207,7 @@ def test_the_seed_changed_anywhere_is_imported_or_refused(settings, mutated):
     ],
     ids=["NUL", "bidi override", "surrogate", "escape", "arabic digits", "arabic date", "ipv6"],
 )
-def test_the_fuzzers_finds_are_refused_with_their_path(seed_document, where, value, message):
+def test_what_the_fuzzer_found_is_refused_with_its_path(seed_document, where, value, message):
     *parents, last = where
     holder = seed_document
     for step in parents:
