@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import announce, photos, setup
+from .forms import TypedTextForm
 from .models import (
     Dot,
     Facilitator,
@@ -38,10 +39,23 @@ from .models import (
 WALL_FIELDS = ["status", "slot", "room", "convener", "partner", "partner_signed", "merged_into"]
 
 
+class TypedTextModelForm(TypedTextForm, forms.ModelForm):
+    """The admin's text fields refuse control characters, as the app's own forms do."""
+
+
+class TypedTextAdmin(admin.ModelAdmin):
+    form = TypedTextModelForm
+
+
+class TypedTextInline(admin.TabularInline):
+    form = TypedTextModelForm
+    extra = 0
+
+
 MADE_LIVE = (Interest, Dot, Pen, Sign)
 
 
-class TakesItsMarksAlong(admin.ModelAdmin):
+class TakesItsMarksAlong(TypedTextAdmin):
     """Deleting a meeting, a topic or a participant takes its marks, dots, pens and sign
     along, though none of them may be deleted alone (MadeLiveAdmin): without this, the
     admin would refuse to delete anything that a phone ever marked."""
@@ -67,30 +81,25 @@ class MeetingPartAdmin(TakesItsMarksAlong):
             setup.delete_meeting_part(obj)
 
 
-class FacilitatorInline(admin.TabularInline):
+class FacilitatorInline(TypedTextInline):
     model = Facilitator
-    extra = 0
     autocomplete_fields = ["user"]
 
 
-class LinkInline(admin.TabularInline):
+class LinkInline(TypedTextInline):
     model = Link
-    extra = 0
 
 
-class SlotInline(admin.TabularInline):
+class SlotInline(TypedTextInline):
     model = Slot
-    extra = 0
 
 
-class RoomInline(admin.TabularInline):
+class RoomInline(TypedTextInline):
     model = Room
-    extra = 0
 
 
-class TopicInline(admin.TabularInline):
+class TopicInline(TypedTextInline):
     model = Topic
-    extra = 0
     fields = ["title", "convener", "status", "slot", "room"]
     readonly_fields = ["convener", "status", "slot", "room"]
 
@@ -100,7 +109,7 @@ class TopicInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(TypedTextAdmin):
     list_display = ["title", "organizer", "context"]
     search_fields = ["title", "organizer"]
 
@@ -185,7 +194,7 @@ class PenAdmin(MadeLiveAdmin):
     list_display = ["participant", "topic"]
 
 
-class ReportPhotoForm(forms.ModelForm):
+class ReportPhotoForm(TypedTextForm, forms.ModelForm):
     """A photo uploaded in the admin goes through the same pipeline as a phone's."""
 
     class Meta:
@@ -242,7 +251,7 @@ class ReportPhotoInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(TypedTextAdmin):
     list_display = ["topic", "updated_at"]
     list_filter = ["topic__meeting"]
     raw_id_fields = ["topic"]
@@ -288,7 +297,7 @@ class ReportPhotoAdmin(admin.ModelAdmin):
             announce.report_changed(obj.report.topic)
 
 
-class ClosingPartAdmin(admin.ModelAdmin):
+class ClosingPartAdmin(TypedTextAdmin):
     """The action plan and the closing circle: saved with the meeting locked, pages told.
 
     The admin runs each change and each deletion in one transaction, so the lock holds
@@ -319,9 +328,8 @@ class ClosingPartAdmin(admin.ModelAdmin):
                 self.delete_model(request, obj)
 
 
-class InitiativeMemberInline(admin.TabularInline):
+class InitiativeMemberInline(TypedTextInline):
     model = InitiativeMember
-    extra = 0
     raw_id_fields = ["participant"]
 
 

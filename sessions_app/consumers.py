@@ -183,10 +183,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             message = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             message = None
-        if not isinstance(message, dict) or message.get("type") not in ALLOWED_MESSAGES:
+        # A type that is a list or an object cannot even be looked up in the set.
+        kind = message.get("type") if isinstance(message, dict) else None
+        if not isinstance(kind, str) or kind not in ALLOWED_MESSAGES:
             await self.close(code=CLOSE_BAD_MESSAGE)
             return
-        if message["type"] == "state":
+        if kind == "state":
             if time.monotonic() - self.state_sent_at >= STATE_AT_MOST_EVERY:
                 await self.send_state()
             return

@@ -6,13 +6,23 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from .closing import SUMMARY_MAX
 from .models import MAX_SLOTS, Facilitator, Initiative, Link, Meeting, Room, Series
 from .text import NoHiddenCharacters
+
+# The longest text of a meeting's setup that has no limit of its own in the database.
+SETUP_TEXT_MAX = 10_000
+
+
+def _unix_line_ends(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 class TypedTextForm(forms.BaseForm):
@@ -20,16 +30,34 @@ class TypedTextForm(forms.BaseForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        multiline_keys = []
+        for name, field in self.fields.items():
             if isinstance(field, forms.CharField):
                 multiline = isinstance(field.widget, forms.Textarea)
                 field.validators.append(NoHiddenCharacters(multiline=multiline))
+                if multiline:
+                    multiline_keys.append(self.add_prefix(name))
+        if self.is_bound and multiline_keys:
+            # Browsers send a textarea's line ends as CR LF; the CR would be refused as a
+            # control character. Kept as text.paragraphs keeps them: "\n".
+            data = self.data.copy()
+            for key in multiline_keys:
+                if hasattr(data, "setlist"):
+                    data.setlist(key, [_unix_line_ends(v) for v in data.getlist(key)])
+                elif key in data:
+                    data[key] = _unix_line_ends(data[key])
+            self.data = data
 
 
 class LinesField(forms.CharField):
-    """A list of strings edited as a textarea, one item per line."""
+    """A list of strings edited as a textarea, one item per line, with at most so many lines
+    of so many characters."""
 
     widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *, most: int, longest: int, **kwargs) -> None:
+        self.most, self.longest = most, longest
+        super().__init__(**kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, list):
@@ -40,6 +68,15 @@ class LinesField(forms.CharField):
         text = super().to_python(value)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        if len(value) > self.most or any(len(line) > self.longest for line in value):
+            raise forms.ValidationError(
+                _("This is at most %(count)s lines of %(max)s characters.")
+                % {"count": self.most, "max": self.longest},
+                code="too_long",
+            )
+
 
 def series_run_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Series]:
     """The series whose earlier meetings this user may build on: those they run a meeting of."""
@@ -49,11 +86,19 @@ def series_run_by(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Series]:
 
 
 class MeetingForm(TypedTextForm, forms.ModelForm):
-    purpose = LinesField(label=_("Purpose"), required=False, help_text=_("One bullet per line."))
+    purpose = LinesField(
+        label=_("Purpose"),
+        required=False,
+        help_text=_("One bullet per line."),
+        most=20,
+        longest=1000,
+    )
     lookback = LinesField(
         label=_("Look-back themes"),
         required=False,
         help_text=_("Themes of earlier meetings, one per line."),
+        most=50,
+        longest=1000,
     )
     new_series_title = forms.CharField(label=_("…or a new series"), required=False, max_length=200)
     new_series_organizer = forms.CharField(
@@ -91,6 +136,14 @@ class MeetingForm(TypedTextForm, forms.ModelForm):
     def __init__(self, *args, user: AbstractBaseUser | AnonymousUser, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["date"].required = True
+        # The database keeps texts of any length; a page, the projector and the PDF do not.
+        limits = {"participants": SETUP_TEXT_MAX, "method": SETUP_TEXT_MAX}
+        limits |= {"agenda_intro": SETUP_TEXT_MAX, "summary": SUMMARY_MAX}
+        for name, limit in limits.items():
+            field = self.fields[name]
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs["maxlength"] = str(limit)
         # A series joins this meeting to its earlier meetings' open initiatives: only one
         # the user already runs a meeting of may be chosen (or the meeting's own).
         runs = series_run_by(user)
@@ -269,8 +322,13 @@ class BoardActionForm(forms.Form):
         return data
 
 
-class PlanActionForm(TypedTextForm, forms.Form):
-    """One facilitator's change to the action plan; the service checks the rest."""
+class PlanActionForm(forms.Form):
+    """One facilitator's change to the action plan; the service checks the rest.
+
+    Its text is cleaned by the action plan's own rules (text.one_line), as a phone's is: a
+    tab or line break pasted from a spreadsheet becomes a space, and control characters
+    are refused there with the same message.
+    """
 
     REQUIRED = {
         "edit": ("what",),

@@ -69,6 +69,11 @@ def _parse_json(data: bytes, where: str) -> Any:
         raise FormatError(where, "not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         raise FormatError(where, f"not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    except ValueError as exc:
+        # Python refuses to read an integer of more than 4,300 digits.
+        raise FormatError(where, f"not a readable JSON document ({exc})") from exc
+    except RecursionError as exc:
+        raise FormatError(where, "nested too deeply to read") from exc
 
 
 def read_bundle(path: str | Path) -> Bundle:

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from .. import models
 from ..photos import MAX_PHOTOS_PER_REPORT, CleanPhoto, PhotoError, clean_photo
+from ..text import has_hidden_characters
 from .bundle import PHOTO_DIR, Bundle, FormatError
 from .schema import (
     DOTS_RANGE,
@@ -43,8 +44,9 @@ from .schema import (
     max_length,
 )
 
-TIME_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: to `re`, "٣" is a digit too, and `fromisoformat` refuses it.
+TIME_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 # Where each photo file of the bundle is first named, to refuse it at that path.
 PhotoPaths = dict[str, str]
@@ -87,6 +89,14 @@ def _list(value: Any, path: str) -> list:
 def _string(value: Any, path: str, *, min_len: int = 0, max_len: int | None = None) -> str:
     if not isinstance(value, str):
         raise FormatError(path, "must be a string")
+    # The app's own rule for typed text (text.py), with newlines and tabs allowed anywhere.
+    if has_hidden_characters(value, multiline=True):
+        raise FormatError(
+            path, "must not hold control characters (but newline and tab) or direction overrides"
+        )
+    # A lone surrogate (from a "\ud800" escape) is no character: no database can store it.
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise FormatError(path, "must not hold a lone surrogate")
     if len(value.strip()) < min_len:
         raise FormatError(path, "must not be empty")
     if max_len is not None and len(value) > max_len:
@@ -129,7 +139,11 @@ def _time(value: Any, path: str) -> dt.time:
 
 def _url(value: Any, path: str) -> str:
     text = _string(value, path, min_len=1, max_len=max_length(models.Link, "url"))
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        # Such as "http://[::1": an IPv6 host left open.
+        raise FormatError(path, "must be an http(s) address") from exc
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise FormatError(path, "must be an http(s) address")
     return text

@@ -26,6 +26,7 @@ from ..identity import keep_pending_sign, participant_for
 from ..models import Meeting, Participant, Report, Topic
 from ..permissions import can_facilitate
 from ..reporting import ReportConflict, Writer
+from ..text import has_hidden_characters
 from .access import facilitator_view, number, participant_view
 
 
@@ -442,7 +443,8 @@ def people_search(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=403)
     typed = " ".join(request.GET.get("q", "").split())[:100]
     names = []
-    if typed:
+    # No name holds a control character; PostgreSQL would refuse a NUL in the query.
+    if typed and not has_hidden_characters(typed):
         names = list(
             meeting.people.filter(name__icontains=typed)
             .order_by("name")
