@@ -127,12 +127,17 @@ def phone(request: HttpRequest, participant: Participant) -> HttpResponse:
 
 def _phone_page(request: HttpRequest, participant: Participant, **extra) -> HttpResponse:
     meeting = participant.meeting
-    context = fragments.context_for(meeting, fragments.SHARED) | mine_context(participant, **extra)
+    # The sections every phone shows alike come rendered once per revision; only this
+    # phone's own part is read and rendered for each request.
+    context = mine_context(participant, shared=fragments.sections(meeting, fragments.SHARED))
+    context |= extra
     # "Adopt this" on a report: the initiative form starts from the report's topic.
     adopt = number(request.GET.get("adopt"))
     if adopt is not None:
-        context["adopt_topic"] = next(
-            (card.topic for card in context["board"].placed if card.topic.pk == adopt), None
+        context["adopt_topic"] = (
+            meeting.topics.filter(pk=adopt, status=Status.PLACED)
+            .select_related("slot", "room")
+            .first()
         )
     context["socket_path"] = realtime.socket_path(meeting.pk)
     status = 422 if extra.get("error") else 200
