@@ -170,6 +170,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     }
 
+# The threads that serve HTTP requests in each server process (openspace/http.py): as
+# many requests run at once, the others wait their turn in arrival order. The database
+# pool above should hold at least as many connections, with some for the sockets.
+HTTP_THREADS = env_int("HTTP_THREADS", 8)
+if HTTP_THREADS < 1:
+    raise ImproperlyConfigured("HTTP_THREADS must be 1 or more")
+
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
