@@ -217,6 +217,21 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
     ),
 }
+# Sessions (which participant a phone is, which facilitator is logged in) are read on
+# every request: from memory, with the database behind it. The memory must be one that
+# every server process shares, so that a session ended in one process (a log-out, a new
+# key on joining) is ended in all: Redis when it is set, else the one process's own.
+CACHES["sessions"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "sessions",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}
+)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 RATELIMIT_USE_CACHE = "throttles"
 RATELIMIT_FAIL_OPEN = True
 # How many tries one client may make (sessions_app/throttles.py). A room of 200 phones

@@ -28,18 +28,19 @@ from .factories import make_meeting
 pytestmark = pytest.mark.django_db
 
 SIZES = [10, 100]
-# What a phone page reads for itself: the session, the participant with its meeting, its
-# topics and those shared with it, its marks. The sections every phone shows alike are
-# read once per revision of the meeting, by the first page (or socket) that needs them.
-PHONE_PAGE = 4
+# What a phone page reads for itself: the participant with its meeting, its topics and
+# those shared with it, its marks (its session comes from memory). The sections every
+# phone shows alike are read once per revision of the meeting, by the first page (or
+# socket) that needs them.
+PHONE_PAGE = 3
 # The first page after a change also renders those sections: the board (rooms, slots,
 # topics, interest, merged topics, co-signing partners), the gallery (reports, photos,
 # dots), the facilitators, the plan with its members, and the closing circle.
 SHARED_SECTIONS = 13
-# The projector page: the session, the user and their permissions, the meeting and the
+# The projector page: the user and their permissions, the meeting and the
 # facilitator check, then every section (rendered for it, not kept) with the facilitators'
 # own: the moderation's counts.
-PROJECTOR_PAGE = 21
+PROJECTOR_PAGE = 20
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
 
