@@ -218,20 +218,18 @@ CACHES = {
     ),
 }
 # Sessions (which participant a phone is, which facilitator is logged in) are read on
-# every request: from memory, with the database behind it. The memory must be one that
-# every server process shares, so that a session ended in one process (a log-out, a new
-# key on joining) is ended in all: Redis when it is set, else the one process's own.
-CACHES["sessions"] = (
-    {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "sessions",
+# every request. With one server process (no Redis), they are read from its memory, with
+# the database behind it: the one process sees every change, a log-out included. With
+# several, from the database only: a memory that several processes share (Redis) would
+# have to answer for every request, and a Redis that stops would stop every page and
+# could bring back a session that was ended while it was away.
+if not REDIS_URL:
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sessions",
     }
-    if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sessions"}
-)
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "sessions"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 RATELIMIT_USE_CACHE = "throttles"
 RATELIMIT_FAIL_OPEN = True
 # How many tries one client may make (sessions_app/throttles.py). A room of 200 phones

@@ -4,6 +4,7 @@ size: a meeting of 100 people and 100 topics costs what one of 10 does."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -28,19 +29,22 @@ from .factories import make_meeting
 pytestmark = pytest.mark.django_db
 
 SIZES = [10, 100]
+# A session is read from the one process's memory, or from the database when several
+# processes share Redis (see the settings).
+SESSION = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 # What a phone page reads for itself: the participant with its meeting, its topics and
-# those shared with it, its marks (its session comes from memory). The sections every
+# those shared with it, its marks, and its session where it is not kept. The sections every
 # phone shows alike are read once per revision of the meeting, by the first page (or
 # socket) that needs them.
-PHONE_PAGE = 3
+PHONE_PAGE = SESSION + 3
 # The first page after a change also renders those sections: the board (rooms, slots,
 # topics, interest, merged topics, co-signing partners), the gallery (reports, photos,
 # dots), the facilitators, the plan with its members, and the closing circle.
 SHARED_SECTIONS = 13
-# The projector page: the user and their permissions, the meeting and the
+# The projector page: the session, the user and their permissions, the meeting and the
 # facilitator check, then every section (rendered for it, not kept) with the facilitators'
 # own: the moderation's counts.
-PROJECTOR_PAGE = 20
+PROJECTOR_PAGE = SESSION + 20
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
 

@@ -70,7 +70,7 @@ def test_settings_refuse_an_unreadable_database_url():
 def test_settings_use_redis_only_when_redis_url_is_set():
     code = (
         "from django.conf import settings as s; "
-        "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES[s.SESSION_CACHE_ALIAS]['BACKEND'])"
+        "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.SESSION_ENGINE.rpartition('.')[2])"
     )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(SECRET_KEY="x", DJANGO_SETTINGS_MODULE="openspace.settings")
@@ -84,12 +84,11 @@ def test_settings_use_redis_only_when_redis_url_is_set():
             check=True,
         ).stdout.strip()
 
-    # The sessions' memory is Redis too, so that a session ended in one process is ended in all.
-    assert backend() == (
-        "sessions_app.layers.InMemoryChannelLayer django.core.cache.backends.locmem.LocMemCache"
-    )
+    # One process keeps the sessions in its memory too; several read them from the database,
+    # so that a session ended in one process is ended in all.
+    assert backend() == "sessions_app.layers.InMemoryChannelLayer cached_db"
     assert backend(REDIS_URL="redis://127.0.0.1:6379/0") == (
-        "channels_redis.core.RedisChannelLayer django.core.cache.backends.redis.RedisCache"
+        "channels_redis.core.RedisChannelLayer db"
     )
 
 
