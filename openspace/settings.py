@@ -170,6 +170,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     }
 
+# The threads that serve HTTP requests in each server process (openspace/http.py): as
+# many requests run at once, the others wait their turn in arrival order. The database
+# pool above should hold at least as many connections, with some for the sockets.
+HTTP_THREADS = env_int("HTTP_THREADS", 8)
+if HTTP_THREADS < 1:
+    raise ImproperlyConfigured("HTTP_THREADS must be 1 or more")
+
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -210,6 +217,19 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"}
     ),
 }
+# Sessions (which participant a phone is, which facilitator is logged in) are read on
+# every request. With one server process (no Redis), they are read from its memory, with
+# the database behind it: the one process sees every change, a log-out included. With
+# several, from the database only: a memory that several processes share (Redis) would
+# have to answer for every request, and a Redis that stops would stop every page and
+# could bring back a session that was ended while it was away.
+if not REDIS_URL:
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sessions",
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 RATELIMIT_USE_CACHE = "throttles"
 RATELIMIT_FAIL_OPEN = True
 # How many tries one client may make (sessions_app/throttles.py). A room of 200 phones

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 
 from . import clock
 from .board import Board, build_board
@@ -167,6 +168,22 @@ def _rows_first(name: str) -> bool:
     return name.partition(":")[0] != "row"
 
 
+def render_each(meeting: Meeting, names: Iterable[str], **extra) -> dict[str, str]:
+    """Each named fragment's text, in the meeting's language, from one reading of the
+    database for all of them."""
+    names = list(dict.fromkeys(names))
+    with translation.override(meeting.language):
+        context = context_for(meeting, names) | extra
+        texts = {}
+        for name in names:
+            kind, _, key = name.partition(":")
+            if kind in PARTS:
+                texts[name] = _render_part(kind, key, context)
+            else:
+                texts[name] = render_to_string(TEMPLATES[name], context)
+        return texts
+
+
 def render(meeting: Meeting, names: Iterable[str], **extra) -> str:
     """Render the named fragments once each, in the meeting's language, as one text.
 
@@ -174,16 +191,7 @@ def render(meeting: Meeting, names: Iterable[str], **extra) -> str:
     a <tr> that follows a non-table element (such as the tray's <section>) is dropped.
     """
     names = sorted(dict.fromkeys(names), key=_rows_first)
-    with translation.override(meeting.language):
-        context = context_for(meeting, names) | extra
-        parts = []
-        for name in names:
-            kind, _, key = name.partition(":")
-            if kind in PARTS:
-                parts.append(_render_part(kind, key, context))
-            else:
-                parts.append(render_to_string(TEMPLATES[name], context))
-        return "".join(parts)
+    return "".join(render_each(meeting, names, **extra).values())
 
 
 def revision_mark(*, covers: Iterable[int], rendered: int, state: bool = False) -> str:
@@ -194,20 +202,58 @@ def revision_mark(*, covers: Iterable[int], rendered: int, state: bool = False) 
     )
 
 
+# What a page shows of a meeting, other than its own marks, is the same text for every
+# page at one live revision and one minute of the clock (the slot under way changes on
+# the minute): each section is rendered once, then kept for the pages that load, connect
+# or ask after it. Both revisions are in the key: a save outside the announcements (the
+# shell, an import) raises the documents' revision through the signals, and must not be
+# hidden by the cache either. The creation time tells apart two meetings that were given
+# the same id in turn (a test's rolled-back transaction gives it again on SQLite).
+_sections: OrderedDict[tuple, dict[str, SafeString]] = OrderedDict()
+_sections_lock = threading.Lock()
+SECTIONS_KEPT = 64
+
+
+def _as_of(meeting: Meeting) -> tuple:
+    """What a meeting's kept texts are valid for: its revisions, and the minute."""
+    minute = clock.now().replace(second=0, microsecond=0)
+    return (meeting.pk, meeting.created_at, meeting.live_revision, meeting.revision, minute)
+
+
+def sections(meeting: Meeting, names: Iterable[str]) -> dict[str, SafeString]:
+    """The named sections (of SHARED and FACILITATORS) as of the meeting read, each
+    rendered once per revision and minute however many pages ask for it."""
+    names = list(dict.fromkeys(names))
+    key = _as_of(meeting)
+    with _sections_lock:
+        kept = _sections.get(key, {})
+        missing = [name for name in names if name not in kept]
+    if missing:
+        # Outside the lock: rendering reads the database. Two threads that miss at once
+        # both render the same text, and the second keeps its own.
+        # Safe: the templates' own output, escaped as they rendered it.
+        rendered = {name: mark_safe(text) for name, text in render_each(meeting, missing).items()}
+        with _sections_lock:
+            kept = _sections.setdefault(key, {})
+            kept.update(rendered)
+            _sections.move_to_end(key)
+            while len(_sections) > SECTIONS_KEPT:
+                _sections.popitem(last=False)
+    return {name: kept[name] for name in names}
+
+
 def current_state(meeting: Meeting, *, facilitator: bool) -> str:
     """Everything a page shows, as of the meeting's live revision: what a page receives on
     connecting, and asks for when it missed a change."""
     names = [*SHARED]
     if facilitator:
         names += [*FACILITATORS]
-    return render(meeting, names) + revision_mark(
+    return "".join(sections(meeting, names).values()) + revision_mark(
         covers=(), rendered=meeting.live_revision, state=True
     )
 
 
-# The state of a meeting is the same text for every page of a kind, at one live revision
-# and one minute of the clock (the slot under way changes on the minute): rendered once,
-# then kept for the pages that connect or ask after it.
+# The whole state, joined, for the sockets that connect at one revision.
 _states: OrderedDict[tuple, str] = OrderedDict()
 _states_lock = threading.Lock()
 STATES_KEPT = 64
@@ -218,10 +264,7 @@ def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return ""
-    minute = clock.now().replace(second=0, microsecond=0)
-    # Both revisions: a save outside the announcements (the shell, an import) raises the
-    # documents' revision through the signals, and must not be hidden by the cache either.
-    key = (meeting.pk, facilitator, meeting.live_revision, meeting.revision, minute)
+    key = (facilitator, *_as_of(meeting))
     with _states_lock:
         if key in _states:
             _states.move_to_end(key)

@@ -68,7 +68,10 @@ def test_settings_refuse_an_unreadable_database_url():
 
 
 def test_settings_use_redis_only_when_redis_url_is_set():
-    code = "from django.conf import settings as s; print(s.CHANNEL_LAYERS['default']['BACKEND'])"
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.SESSION_ENGINE.rpartition('.')[2])"
+    )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(SECRET_KEY="x", DJANGO_SETTINGS_MODULE="openspace.settings")
 
@@ -81,8 +84,12 @@ def test_settings_use_redis_only_when_redis_url_is_set():
             check=True,
         ).stdout.strip()
 
-    assert backend() == "sessions_app.layers.InMemoryChannelLayer"
-    assert backend(REDIS_URL="redis://127.0.0.1:6379/0") == "channels_redis.core.RedisChannelLayer"
+    # One process keeps the sessions in its memory too; several read them from the database,
+    # so that a session ended in one process is ended in all.
+    assert backend() == "sessions_app.layers.InMemoryChannelLayer cached_db"
+    assert backend(REDIS_URL="redis://127.0.0.1:6379/0") == (
+        "channels_redis.core.RedisChannelLayer db"
+    )
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
@@ -179,6 +186,8 @@ def test_settings_read_https_and_proxies_from_the_environment():
         ("TRUSTED_PROXIES", "127.0.0.1, the proxy", "'the proxy' is neither"),
         ("THROTTLE_WRONG_CODES", "20 a minute", "THROTTLE_WRONG_CODES must be a count"),
         ("THROTTLE_JOINS", "300/0m", "THROTTLE_JOINS must be a count"),
+        ("HTTP_THREADS", "0", "HTTP_THREADS must be 1 or more"),
+        ("HTTP_THREADS", "eight", "HTTP_THREADS must be a whole number"),
     ],
 )
 def test_settings_refuse_unreadable_https_and_limit_values(name, value, message):

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from ..identity import participant_for
+from ..identity import participant_in
 from ..models import Meeting
 from ..permissions import User, can_facilitate
 
@@ -88,15 +88,15 @@ def participant_view(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, meeting_id: int, *args, **kwargs) -> HttpResponse:
-        meeting = get_object_or_404(Meeting, pk=meeting_id)
-        participant = participant_for(request.session, meeting)
+        participant = participant_in(request.session, meeting_id)
         if participant is None:
+            get_object_or_404(Meeting, pk=meeting_id)
             # To the page where the code is typed, never to the code's own address: the
             # id is easy to guess, and the code is what lets someone in.
             if request.htmx:
                 return HttpResponseClientRedirect(reverse("join"))
             return redirect("join")
-        participant.meeting = meeting
+        meeting = participant.meeting
         with translation.override(meeting.language):
             return view(request, participant, *args, **kwargs)
 

@@ -1,0 +1,162 @@
+"""The pages and the socket's state read a meeting in a fixed number of queries, whatever its
+size: a meeting of 100 people and 100 topics costs what one of 10 does."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from sessions_app import fragments
+from sessions_app.identity import SESSION_KEY
+from sessions_app.models import (
+    Dot,
+    Facilitator,
+    Initiative,
+    InitiativeMember,
+    Interest,
+    Meeting,
+    Participant,
+    Pen,
+    Reflection,
+    Report,
+    Topic,
+)
+
+from .factories import make_meeting
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [10, 100]
+# A session is read from the one process's memory, or from the database when several
+# processes share Redis (see the settings).
+SESSION = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+# What a phone page reads for itself: the participant with its meeting, its topics and
+# those shared with it, its marks, and its session where it is not kept. The sections every
+# phone shows alike are read once per revision of the meeting, by the first page (or
+# socket) that needs them.
+PHONE_PAGE = SESSION + 3
+# The first page after a change also renders those sections: the board (rooms, slots,
+# topics, interest, merged topics, co-signing partners), the gallery (reports, photos,
+# dots), the facilitators, the plan with its members, and the closing circle.
+SHARED_SECTIONS = 13
+# The projector page: the session, the user and their permissions, the meeting and the
+# facilitator check, then every section (rendered for it, not kept) with the facilitators'
+# own: the moderation's counts.
+PROJECTOR_PAGE = SESSION + 20
+# A socket's state: the meeting, then every section when none was rendered yet.
+STATE = 1
+
+
+def grow(size: int) -> tuple[Meeting, Participant]:
+    """A meeting at its closing with `size` people and topics: 9 placed with reports, the
+    rest raised, each person wanting two topics and giving a dot; initiatives with
+    members, reflections. Returns it and one of its people, who has topics of their own."""
+    meeting = make_meeting(language=Meeting.Language.ENGLISH)
+    people = Participant.objects.bulk_create(
+        Participant(meeting=meeting, name=f"Person {n}") for n in range(size)
+    )
+    cells = [(slot, room) for slot in meeting.slots.all() for room in meeting.rooms.all()]
+    topics = Topic.objects.bulk_create(
+        Topic(
+            meeting=meeting,
+            title=f"Question {n}",
+            convener=people[n],
+            partner=people[n - 1],
+            partner_signed=n % 2 == 0,
+            status=Topic.Status.PLACED if n < len(cells) else Topic.Status.RAISED,
+            slot=cells[n][0] if n < len(cells) else None,
+            room=cells[n][1] if n < len(cells) else None,
+        )
+        for n in range(size)
+    )
+    placed = topics[: len(cells)]
+    Report.objects.bulk_create(Report(topic=topic, summary="We talked.") for topic in placed)
+    Interest.objects.bulk_create(
+        Interest(topic=topics[(n + step) % size], participant=person)
+        for n, person in enumerate(people)
+        for step in (1, 2)
+    )
+    Dot.objects.bulk_create(
+        Dot(topic=placed[n % len(placed)], participant=person) for n, person in enumerate(people)
+    )
+    Pen.objects.bulk_create(Pen(topic=topic, participant=topic.convener) for topic in placed)
+    initiatives = Initiative.objects.bulk_create(
+        Initiative(meeting=meeting, who=f"Group {n}", what=f"Plan {n}", levels="G")
+        for n in range(size // 5)
+    )
+    InitiativeMember.objects.bulk_create(
+        InitiativeMember(
+            initiative=initiatives[n % len(initiatives)], name=person.name, participant=person
+        )
+        for n, person in enumerate(people)
+    )
+    Reflection.objects.bulk_create(
+        Reflection(meeting=meeting, text=f"Thought {n}", participant=person)
+        for n, person in enumerate(people)
+    )
+    Facilitator.objects.create(meeting=meeting, name="Lead")
+    Meeting.objects.filter(pk=meeting.pk).update(phase=Meeting.Phase.CLOSING)
+    meeting.bump_revision()
+    return meeting, people[1]
+
+
+def as_phone(client, person: Participant):
+    session = client.session
+    session[SESSION_KEY] = {str(person.meeting_id): person.token}
+    session.save()
+    return client
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_phone_page_reads_the_same_few_queries_at_any_size(
+    client, size, django_assert_num_queries
+):
+    meeting, person = grow(size)
+    phone = as_phone(client, person)
+    url = reverse("phone", args=[meeting.pk])
+
+    with django_assert_num_queries(PHONE_PAGE + SHARED_SECTIONS):
+        first = phone.get(url)
+    with django_assert_num_queries(PHONE_PAGE):
+        again = phone.get(url)
+
+    # Both show the whole meeting, and this phone's own things.
+    for page in (first, again):
+        html = page.content.decode()
+        assert f'data-me="{person.pk}"' in html
+        assert html.count('<article class="my-topic"') == 1
+        assert html.count('<article class="my-topic shared-topic"') == 1
+        assert html.count('<article class="card') == size
+        assert html.count('<tr class="initiative"') == size // 5
+        assert html.count('<li class="reflection"') == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_projector_page_reads_the_same_queries_at_any_size(
+    client, size, django_assert_num_queries
+):
+    meeting, _ = grow(size)
+    user = get_user_model().objects.create_user("lead", password="pw")
+    Facilitator.objects.filter(meeting=meeting).update(user=user)
+    client.force_login(user)
+
+    with django_assert_num_queries(PROJECTOR_PAGE):
+        page = client.get(reverse("projector", args=[meeting.pk]))
+
+    assert page.content.decode().count('<article class="card') == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_state_on_connecting_reads_the_same_queries_at_any_size(
+    size, django_assert_num_queries
+):
+    meeting, _ = grow(size)
+
+    with django_assert_num_queries(STATE + SHARED_SECTIONS):
+        state = fragments.current_state_of(meeting.pk, facilitator=False)
+    with django_assert_num_queries(STATE):
+        again = fragments.current_state_of(meeting.pk, facilitator=False)
+
+    assert again == state and state.count('<article class="card') == size
