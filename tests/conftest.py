@@ -7,6 +7,7 @@ import json
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.utils import translation
 
 from sessions_app import realtime
@@ -33,6 +34,15 @@ def _media_root(settings, tmp_path):
 def _limits_of_its_own(settings):
     """Each test counts its own tries: the limits' cache (Redis too) outlives a test."""
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+
+
+@pytest.fixture(autouse=True)
+def _sessions_forgotten_after_each_test(settings):
+    """A rolled-back test leaves its session writes in the sessions' memory cache
+    (cached_db, one process): forget them, as the database forgets its rows."""
+    yield
+    if "sessions" in settings.CACHES:
+        caches["sessions"].clear()
 
 
 @pytest.fixture
