@@ -15,12 +15,15 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.contrib import auth
 
 from . import fragments, realtime
+from .hub import hub
 from .identity import participant_for
 from .models import Meeting
 from .permissions import can_facilitate
@@ -40,29 +43,37 @@ STATE_AT_MOST_EVERY = 2.0
 
 
 @dataclass(frozen=True)
-class Access:
-    meeting: Meeting
+class Opening:
+    """What a socket learns on connecting, in one trip to the database."""
+
+    meeting_id: int
     facilitator: bool
     groups: list[str]
+    state: str
 
 
-def _access(scope: dict, meeting_id: int) -> Access | None:
-    """Which of the meeting's groups this socket may join; None if nobody we know."""
+def _open(scope: dict, meeting_id: int) -> Opening | None:
+    """Who the browser is, which of the meeting's groups it may join, and the state it is
+    shown; None if nobody we know. One trip to the worker thread for all of it: in a storm
+    of reconnecting phones every trip waits behind the others'."""
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return None
-    facilitator = can_facilitate(scope["user"], meeting)
-    participant = participant_for(scope["session"], meeting)
+    session = scope["session"]
+    user = auth.get_user(SimpleNamespace(session=session))
+    facilitator = can_facilitate(user, meeting)
+    participant = participant_for(session, meeting)
     if not facilitator and participant is None:
         return None
     groups = [realtime.meeting_group(meeting.pk)]
     if facilitator:
         groups.append(realtime.facilitators_group(meeting.pk))
         # Logging out ends this socket, so it stops hearing what only facilitators may.
-        groups.append(realtime.session_group(scope["session"].session_key))
+        groups.append(realtime.session_group(session.session_key))
     if participant is not None:
         groups.append(realtime.participant_group(participant.pk))
-    return Access(meeting, facilitator, groups)
+    state = fragments.state_of(meeting, facilitator=facilitator)
+    return Opening(meeting.pk, facilitator, groups, state)
 
 
 def _revisions(meeting_ids: list[int]) -> dict[int, int]:
@@ -116,62 +127,111 @@ def heartbeat() -> Heartbeat:
     return heartbeats.setdefault(loop, Heartbeat())
 
 
-# Handlers that only forward what they were sent: they touch no database.
-FORWARDING = {"meeting.fragments", "meeting.revision"}
-
-
 class MeetingConsumer(AsyncWebsocketConsumer):
-    """One open page of a meeting: a projector or a phone."""
+    """One open page of a meeting: a projector or a phone.
 
-    async def dispatch(self, message: dict) -> None:
-        """Forward broadcasts at once; everything else goes through Channels' dispatch.
+    It hears its groups through the process's hub (hub.py), not through a channel of its
+    own: the alias names no layer, so Channels opens none for it.
+    """
 
-        Channels closes old database connections before every handler, a trip to its one
-        sync thread; for a broadcast that touches no database, that trip is the slowest
-        part of reaching a thousand phones.
-        """
-        if message["type"] in FORWARDING:
-            await getattr(self, message["type"].replace(".", "_"))(message)
-            return
-        await super().dispatch(message)
+    channel_layer_alias = "hub"
 
-    groups_joined: list[str]
-    access: Access | None = None
+    joined: list[str]
+    meeting_id: int | None = None
+    facilitator = False
     state_sent_at = 0.0
+    # What the groups sent before the state went out: passed on after it, in order.
+    held: list[dict] | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        self.joined = []
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the server cancels the socket without a disconnect.
+            self.leave_all()
+
+    def leave_all(self) -> None:
+        for group in self.joined:
+            hub().leave(group, self)
+        self.joined = []
+        if self.meeting_id is not None:
+            heartbeat().leave(self.meeting_id)
+            self.meeting_id = None
+
+    async def join(self, group: str) -> None:
+        self.joined.append(group)
+        await hub().join(group, self)
 
     async def connect(self) -> None:
-        self.groups_joined = []
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
-        access = await database_sync_to_async(_access)(self.scope, meeting_id)
-        if access is None:
+        self.held = []
+        # Listen before reading the state, so that no change falls between the two; what
+        # arrives meanwhile is held until the state has gone out.
+        await self.join(realtime.meeting_group(meeting_id))
+        opening = await database_sync_to_async(_open)(self.scope, meeting_id)
+        if opening is None:
+            self.leave_all()
             # Accept first: a close before accepting reaches the browser as 1006, and the
             # page could not tell "you are not in this meeting" from a lost network.
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        for group in access.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined, self.access = access.groups, access
+        for group in opening.groups[1:]:
+            await self.join(group)
+        state = opening.state
+        if opening.facilitator and self.held:
+            # The meeting changed while the state was read, perhaps in what only the
+            # facilitators' group carries, which this socket had not joined yet: read again.
+            state = await database_sync_to_async(fragments.current_state_of)(
+                meeting_id, facilitator=True
+            )
+        self.facilitator = opening.facilitator
         await self.accept()
-        heartbeat().join(access.meeting.pk)
+        self.meeting_id = meeting_id
+        heartbeat().join(meeting_id)
         # Sent on every (re)connect: htmx drops what was broadcast while the socket was down.
-        # Read after joining the groups, so that no change falls between the two.
-        await self.send_state()
+        await self.send_text_state(state)
+        while self.held:
+            await self.forward(self.held.pop(0))
+        self.held = None
+
+    async def send_text_state(self, state: str) -> None:
+        self.state_sent_at = time.monotonic()
+        if state:
+            await self.send(text_data=state)
 
     async def send_state(self) -> None:
         """Send the whole state of the meeting as it is now."""
         self.state_sent_at = time.monotonic()
         state = await database_sync_to_async(fragments.current_state_of)(
-            self.access.meeting.pk, facilitator=self.access.facilitator
+            self.meeting_id, facilitator=self.facilitator
         )
-        if state:
-            await self.send(text_data=state)
+        await self.send_text_state(state)
+
+    async def deliver(self, event: dict) -> None:
+        """A message of one of the socket's groups, from the hub."""
+        if self.held is not None:
+            self.held.append(event)
+            return
+        await self.forward(event)
+
+    async def forward(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == realtime.EVENT_TYPE:
+            # Fragments rendered once for the whole group.
+            await self.send(text_data=event["html"])
+        elif kind == "meeting.revision":
+            # The heartbeat: the meeting's live revision as the database has it.
+            await self.send(
+                text_data=json.dumps({"type": "revision", "revision": event["revision"]})
+            )
+        elif kind == "session.ended":
+            # The browser's facilitator logged out: this socket may no longer listen.
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def disconnect(self, code: int) -> None:
-        if self.access is not None:
-            heartbeat().leave(self.access.meeting.pk)
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        self.leave_all()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         raw = text_data if text_data is not None else bytes_data or b""
@@ -191,15 +251,3 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 await self.send_state()
             return
         await self.send(text_data=json.dumps({"type": "pong"}))
-
-    async def meeting_fragments(self, event: dict) -> None:
-        """Forward fragments rendered once for the whole group."""
-        await self.send(text_data=event["html"])
-
-    async def meeting_revision(self, event: dict) -> None:
-        """Forward the heartbeat: the meeting's live revision as the database has it."""
-        await self.send(text_data=json.dumps({"type": "revision", "revision": event["revision"]}))
-
-    async def session_ended(self, event: dict) -> None:
-        """The browser's facilitator logged out: this socket may no longer listen."""
-        await self.close(code=CLOSE_FORBIDDEN)

@@ -218,6 +218,11 @@ def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return ""
+    return state_of(meeting, facilitator=facilitator)
+
+
+def state_of(meeting: Meeting, *, facilitator: bool) -> str:
+    """The state of a meeting just read, from the kept texts when its revisions match."""
     minute = clock.now().replace(second=0, microsecond=0)
     # Both revisions: a save outside the announcements (the shell, an import) raises the
     # documents' revision through the signals, and must not be hidden by the cache either.
