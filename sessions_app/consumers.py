@@ -24,7 +24,7 @@ from django.contrib import auth
 
 from . import fragments, realtime
 from .hub import hub
-from .identity import participant_for
+from .identity import participant_with_meeting
 from .models import Meeting
 from .permissions import can_facilitate
 
@@ -56,13 +56,17 @@ def _open(scope: dict, meeting_id: int) -> Opening | None:
     """Who the browser is, which of the meeting's groups it may join, and the state it is
     shown; None if nobody we know. One trip to the worker thread for all of it: in a storm
     of reconnecting phones every trip waits behind the others'."""
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
-        return None
     session = scope["session"]
     user = auth.get_user(SimpleNamespace(session=session))
+    # A phone's meeting comes with its participant, in one query.
+    participant = participant_with_meeting(session, meeting_id)
+    if participant is not None:
+        meeting = participant.meeting
+    else:
+        meeting = Meeting.objects.filter(pk=meeting_id).first()
+        if meeting is None:
+            return None
     facilitator = can_facilitate(user, meeting)
-    participant = participant_for(session, meeting)
     if not facilitator and participant is None:
         return None
     groups = [realtime.meeting_group(meeting.pk)]

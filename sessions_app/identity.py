@@ -23,6 +23,19 @@ def participant_for(session: SessionBase, meeting: Meeting) -> Participant | Non
     return Participant.objects.filter(meeting=meeting, token=token).first()
 
 
+def participant_with_meeting(session: SessionBase, meeting_id: int) -> Participant | None:
+    """The participant this browser is in the meeting, with the meeting read in the same
+    query; None if it has not joined."""
+    token = session.get(SESSION_KEY, {}).get(str(meeting_id))
+    if not token:
+        return None
+    return (
+        Participant.objects.select_related("meeting")
+        .filter(meeting_id=meeting_id, token=token)
+        .first()
+    )
+
+
 def remember(session: SessionBase, participant: Participant) -> None:
     """Remember the browser as this participant of their meeting."""
     known = dict(session.get(SESSION_KEY, {}))

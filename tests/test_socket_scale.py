@@ -1,0 +1,160 @@
+"""What keeps a thousand phones cheap: one subscription per group and process, one trip to
+the database per connect with as many queries at any size, one rendered state per revision,
+and nothing left behind when the sockets leave."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sessions_app import consumers, fragments, realtime
+from sessions_app.hub import hub
+from sessions_app.models import Participant
+
+from .factories import make_topic
+from .test_consumers import (
+    MARKER,
+    close_code,
+    facilitator_cookie,
+    listening,
+    participant_cookie,
+    socket,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def phones(meeting, count: int) -> list:
+    people = Participant.objects.bulk_create(
+        Participant(meeting=meeting, name=f"Phone {n}") for n in range(count)
+    )
+    return [participant_cookie(person) for person in people]
+
+
+@pytest.fixture
+def trips(monkeypatch) -> list[int]:
+    """The queries of each connect's trip to the database, in order."""
+    counted = []
+    opened = consumers._open
+
+    def counting(scope, meeting_id):
+        with CaptureQueriesContext(connection) as queries:
+            result = opened(scope, meeting_id)
+        counted.append(len(queries))
+        return result
+
+    monkeypatch.setattr(consumers, "_open", counting)
+    return counted
+
+
+@pytest.mark.parametrize("size", [3, 40])
+async def test_a_phone_connects_in_one_trip_with_as_many_queries_at_any_size(meeting, trips, size):
+    for n in range(size):
+        await database_sync_to_async(make_topic)(meeting, title=f"Topic {n}")
+    cookies = await database_sync_to_async(phones)(meeting, size)
+
+    async with listening(*(socket(meeting, cookie) for cookie in cookies[:3])) as states:
+        assert all(f"Topic {size - 1}" in state for state in states)
+
+    # One trip per socket; after the first, which renders the state: the session and the
+    # participant with its meeting, however large the meeting.
+    assert len(trips) == 3 and trips[1:] == [2, 2]
+
+
+async def test_the_state_is_rendered_once_for_every_socket_at_one_revision(meeting, monkeypatch):
+    renders = []
+    render = fragments.current_state
+
+    def counting(meeting, *, facilitator):
+        renders.append(facilitator)
+        return render(meeting, facilitator=facilitator)
+
+    monkeypatch.setattr(fragments, "current_state", counting)
+    cookies = await database_sync_to_async(phones)(meeting, 5)
+
+    async with listening(*(socket(meeting, cookie) for cookie in cookies)) as states:
+        assert len(set(states)) == 1
+
+    assert renders == [False]
+
+
+async def test_a_process_is_one_member_of_the_meetings_group_however_many_sockets(meeting):
+    cookies = await database_sync_to_async(phones)(meeting, 4)
+    group = realtime.meeting_group(meeting.pk)
+    communicators = [socket(meeting, cookie) for cookie in cookies]
+    layer = get_channel_layer()
+
+    async with listening(*communicators):
+        assert len(layer.groups[group]) == 1 and hub().members(group) == 4
+        await layer.group_send(group, {"type": realtime.EVENT_TYPE, "html": MARKER})
+        for communicator in communicators:
+            assert await communicator.receive_from(timeout=5) == MARKER
+
+    # Nothing is left once they have all gone: no subscription, no member in the layer.
+    assert hub().members(group) == 0 and group not in hub().subscriptions
+    assert not layer.groups.get(group)
+
+
+def _changing_while_reading(monkeypatch, meeting, html: str) -> None:
+    """A change is broadcast while the connecting socket reads its state."""
+    opened = consumers._open
+
+    def racing(scope, meeting_id):
+        result = opened(scope, meeting_id)
+        async_to_sync(get_channel_layer().group_send)(
+            realtime.meeting_group(meeting.pk), {"type": realtime.EVENT_TYPE, "html": html}
+        )
+        return result
+
+    monkeypatch.setattr(consumers, "_open", racing)
+
+
+async def test_a_change_broadcast_while_the_state_is_read_follows_the_state(meeting, monkeypatch):
+    [cookie] = await database_sync_to_async(phones)(meeting, 1)
+    _changing_while_reading(monkeypatch, meeting, MARKER)
+    phone = socket(meeting, cookie)
+
+    async with listening(phone) as [state]:
+        assert 'data-state="true"' in state
+        assert await phone.receive_from(timeout=5) == MARKER
+
+
+async def test_a_facilitator_is_sent_the_state_again_when_the_meeting_changed_meanwhile(
+    meeting, monkeypatch
+):
+    cookie = await database_sync_to_async(facilitator_cookie)(meeting)
+    _changing_while_reading(monkeypatch, meeting, MARKER)
+    projector = socket(meeting, cookie)
+    renders = []
+    read = fragments.current_state_of
+
+    def reading_again(meeting_id, *, facilitator):
+        renders.append(facilitator)
+        return read(meeting_id, facilitator=facilitator)
+
+    monkeypatch.setattr(fragments, "current_state_of", reading_again)
+
+    async with listening(projector) as [state]:
+        assert 'id="moderation"' in state
+        assert await projector.receive_from(timeout=5) == MARKER
+
+    # What only the facilitators' group carries may have changed too: read after joining it.
+    assert renders == [True]
+
+
+async def test_a_refused_socket_hears_nothing_sent_while_it_was_checked(meeting, monkeypatch):
+    _changing_while_reading(monkeypatch, meeting, MARKER)
+
+    assert await close_code(socket(meeting, None)) == consumers.CLOSE_FORBIDDEN
+    assert hub().members(realtime.meeting_group(meeting.pk)) == 0
+
+
+def test_the_socket_has_no_channel_of_its_own():
+    # The alias names no layer: Channels opens no channel and no receiving task per socket.
+    from channels.layers import get_channel_layer as layer_of
+
+    assert layer_of(consumers.MeetingConsumer.channel_layer_alias) is None
