@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
@@ -37,3 +38,7 @@ application = BindOutbox(
 # larger first generation makes the passes over what is left rarer (docs/benchmarks.md).
 gc.freeze()
 gc.set_threshold(50_000, 20, 10)
+# A thread waiting for the GIL gets it after at most this long (5 ms by default): the
+# database thread of a storm of connecting sockets waits for it after every query while
+# the event loop shakes hands, and the trips of all the sockets queue behind that wait.
+sys.setswitchinterval(0.001)
