@@ -21,11 +21,16 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSession
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from . import fragments, realtime
 from .hub import hub
-from .identity import participant_with_meeting
-from .models import Meeting
+from .identity import token_in
+from .models import Meeting, Participant
 from .permissions import can_facilitate
 
 logger = logging.getLogger(__name__)
@@ -52,32 +57,126 @@ class Opening:
     state: str
 
 
-def _open(scope: dict, meeting_id: int) -> Opening | None:
-    """Who the browser is, which of the meeting's groups it may join, and the state it is
-    shown; None if nobody we know. One trip to the worker thread for all of it: in a storm
-    of reconnecting phones every trip waits behind the others'."""
-    session = scope["session"]
-    user = auth.get_user(SimpleNamespace(session=session))
-    # A phone's meeting comes with its participant, in one query.
-    participant = participant_with_meeting(session, meeting_id)
-    if participant is not None:
-        meeting = participant.meeting
-    else:
-        meeting = Meeting.objects.filter(pk=meeting_id).first()
-        if meeting is None:
-            return None
-    facilitator = can_facilitate(user, meeting)
-    if not facilitator and participant is None:
-        return None
-    groups = [realtime.meeting_group(meeting.pk)]
-    if facilitator:
-        groups.append(realtime.facilitators_group(meeting.pk))
-        # Logging out ends this socket, so it stops hearing what only facilitators may.
-        groups.append(realtime.session_group(session.session_key))
-    if participant is not None:
-        groups.append(realtime.participant_group(participant.pk))
-    state = fragments.state_of(meeting, facilitator=facilitator)
-    return Opening(meeting.pk, facilitator, groups, state)
+def _session_data(sessions: list[SessionBase]) -> list[dict]:
+    """What each browser's session holds: those kept in the database read in one query,
+    any other kind through its own store."""
+    keys = {
+        session.session_key
+        for session in sessions
+        if isinstance(session, DatabaseSession) and session.session_key
+    }
+    rows = dict(
+        Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).values_list(
+            "session_key", "session_data"
+        )
+    )
+    data = []
+    for session in sessions:
+        if not isinstance(session, DatabaseSession):
+            data.append(dict(session.items()))
+        elif session.session_key in rows:
+            data.append(session.decode(rows[session.session_key]))
+        else:
+            data.append({})
+    return data
+
+
+def _open_many(requests: list[tuple[SessionBase, int]]) -> list[Opening | None]:
+    """For each connecting browser (its session and the meeting it asks for): who it is,
+    which of the meeting's groups it may join, and the state it is shown; None if nobody
+    we know. In a storm of reconnecting phones the trips to the worker thread queue behind
+    one another: the browsers waiting together are read together, in a few queries."""
+    data = _session_data([session for session, _ in requests])
+    meeting_ids = [meeting_id for _, meeting_id in requests]
+    tokens = [token_in(each, pk) for each, pk in zip(data, meeting_ids, strict=True)]
+    participants = {
+        (participant.meeting_id, participant.token): participant
+        for participant in Participant.objects.select_related("meeting").filter(
+            token__in={token for token in tokens if token}
+        )
+    }
+    # The meetings of the phones come with their participants; the others' are read here.
+    meetings = Meeting.objects.in_bulk(
+        {
+            pk
+            for pk, token in zip(meeting_ids, tokens, strict=True)
+            if (pk, token) not in participants
+        }
+    )
+    openings = []
+    for (session, meeting_id), each, token in zip(requests, data, tokens, strict=True):
+        participant = participants.get((meeting_id, token))
+        meeting = participant.meeting if participant else meetings.get(meeting_id)
+        # Only a logged-in browser has a user to read (and to check against its session).
+        user = (
+            auth.get_user(SimpleNamespace(session=session))
+            if auth.SESSION_KEY in each
+            else AnonymousUser()
+        )
+        facilitator = meeting is not None and can_facilitate(user, meeting)
+        if not facilitator and participant is None:
+            openings.append(None)
+            continue
+        groups = [realtime.meeting_group(meeting.pk)]
+        if facilitator:
+            groups.append(realtime.facilitators_group(meeting.pk))
+            # Logging out ends this socket, so it stops hearing what only facilitators may.
+            groups.append(realtime.session_group(session.session_key))
+        if participant is not None:
+            groups.append(realtime.participant_group(participant.pk))
+        state = fragments.state_of(meeting, facilitator=facilitator)
+        openings.append(Opening(meeting.pk, facilitator, groups, state))
+    return openings
+
+
+# At most this many connecting sockets are read in one trip to the database.
+OPEN_AT_ONCE = 100
+
+
+class Opener:
+    """The connecting sockets of one event loop, read from the database together: those
+    that arrive while a trip is under way go in the next one."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[SessionBase, int, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def open(self, session: SessionBase, meeting_id: int) -> Opening | None:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((session, meeting_id, future))
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._trips())
+        return await future
+
+    async def _trips(self) -> None:
+        while self.waiting:
+            batch = self.waiting[:OPEN_AT_ONCE]
+            del self.waiting[:OPEN_AT_ONCE]
+            try:
+                openings = await database_sync_to_async(_open_many)(
+                    [(session, meeting_id) for session, meeting_id, _ in batch]
+                )
+            except Exception as error:
+                openings = [error] * len(batch)
+            for (_, _, future), opening in zip(batch, openings, strict=True):
+                if future.done():  # the socket gave up waiting
+                    continue
+                if isinstance(opening, Exception):
+                    future.set_exception(opening)
+                else:
+                    future.set_result(opening)
+
+
+openers: dict[asyncio.AbstractEventLoop, Opener] = {}
+
+
+def opener() -> Opener:
+    """The opener of the running event loop."""
+    loop = asyncio.get_running_loop()
+    for old in [old for old in openers if old.is_closed()]:
+        del openers[old]
+    return openers.setdefault(loop, Opener())
 
 
 def _revisions(meeting_ids: list[int]) -> dict[int, int]:
@@ -173,7 +272,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         # Listen before reading the state, so that no change falls between the two; what
         # arrives meanwhile is held until the state has gone out.
         await self.join(realtime.meeting_group(meeting_id))
-        opening = await database_sync_to_async(_open)(self.scope, meeting_id)
+        opening = await opener().open(self.scope["session"], meeting_id)
         if opening is None:
             self.leave_all()
             # Accept first: a close before accepting reaches the browser as 1006, and the

@@ -7,6 +7,8 @@ is without a second mechanism, and the token never reaches the page or its scrip
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.sessions.backends.base import SessionBase
 
 from .models import Meeting, Participant
@@ -17,23 +19,15 @@ PENDING_SIGN_KEY = "openspace_pending_sign"
 
 def participant_for(session: SessionBase, meeting: Meeting) -> Participant | None:
     """The participant this browser is in the meeting, or None if it has not joined."""
-    token = session.get(SESSION_KEY, {}).get(str(meeting.pk))
+    token = token_in(session, meeting.pk)
     if not token:
         return None
     return Participant.objects.filter(meeting=meeting, token=token).first()
 
 
-def participant_with_meeting(session: SessionBase, meeting_id: int) -> Participant | None:
-    """The participant this browser is in the meeting, with the meeting read in the same
-    query; None if it has not joined."""
-    token = session.get(SESSION_KEY, {}).get(str(meeting_id))
-    if not token:
-        return None
-    return (
-        Participant.objects.select_related("meeting")
-        .filter(meeting_id=meeting_id, token=token)
-        .first()
-    )
+def token_in(session_data: Mapping | SessionBase, meeting_id: int) -> str | None:
+    """The participant token a session's data holds for the meeting, if it joined."""
+    return session_data.get(SESSION_KEY, {}).get(str(meeting_id))
 
 
 def remember(session: SessionBase, participant: Participant) -> None:

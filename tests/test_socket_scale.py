@@ -4,6 +4,8 @@ and nothing left behind when the sockets leave."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -16,8 +18,9 @@ from sessions_app.hub import hub
 from sessions_app.models import Participant
 
 from .factories import make_topic
-from .test_consumers import (
+from .test_consumers import (  # noqa: F401 (a fixture that closes the worker's connections)
     MARKER,
+    _close_worker_connections,
     close_code,
     facilitator_cookie,
     listening,
@@ -35,19 +38,26 @@ def phones(meeting, count: int) -> list:
     return [participant_cookie(person) for person in people]
 
 
-@pytest.fixture
-def trips(monkeypatch) -> list[int]:
-    """The queries of each connect's trip to the database, in order."""
-    counted = []
-    opened = consumers._open
+@pytest.fixture(autouse=True)
+def _no_kept_states(monkeypatch):
+    # A state kept by an earlier test, of a meeting with the same id and revision, would
+    # be counted as rendered.
+    monkeypatch.setattr(fragments, "_states", type(fragments._states)())
 
-    def counting(scope, meeting_id):
+
+@pytest.fixture
+def trips(monkeypatch) -> list[tuple[int, int]]:
+    """Each trip of connecting sockets to the database: how many sockets, how many queries."""
+    counted = []
+    opened = consumers._open_many
+
+    def counting(requests):
         with CaptureQueriesContext(connection) as queries:
-            result = opened(scope, meeting_id)
-        counted.append(len(queries))
+            result = opened(requests)
+        counted.append((len(requests), len(queries)))
         return result
 
-    monkeypatch.setattr(consumers, "_open", counting)
+    monkeypatch.setattr(consumers, "_open_many", counting)
     return counted
 
 
@@ -62,7 +72,26 @@ async def test_a_phone_connects_in_one_trip_with_as_many_queries_at_any_size(mee
 
     # One trip per socket; after the first, which renders the state: the session and the
     # participant with its meeting, however large the meeting.
-    assert len(trips) == 3 and trips[1:] == [2, 2]
+    assert trips[1:] == [(1, 2), (1, 2)]
+
+
+@pytest.mark.parametrize("size", [10, 60])
+async def test_sockets_connecting_together_are_read_together(meeting, trips, size):
+    cookies = await database_sync_to_async(phones)(meeting, size + 1)
+    async with listening(socket(meeting, cookies[0])):  # renders the state
+        communicators = [socket(meeting, cookie) for cookie in cookies[1:]]
+        try:
+            connected = await asyncio.gather(*(each.connect(timeout=10) for each in communicators))
+            states = [await each.receive_from(timeout=5) for each in communicators]
+        finally:
+            for each in communicators:
+                await each.disconnect()
+
+    assert all(ok for ok, _ in connected) and len(set(states)) == 1
+    # Those that arrived while a trip was under way went in the next: a few trips, each
+    # with two queries (the sessions, the participants with their meetings) for them all.
+    assert sum(count for count, _ in trips[1:]) == size and len(trips[1:]) <= 3
+    assert all(queries == 2 for _, queries in trips[1:])
 
 
 async def test_the_state_is_rendered_once_for_every_socket_at_one_revision(meeting, monkeypatch):
@@ -101,16 +130,16 @@ async def test_a_process_is_one_member_of_the_meetings_group_however_many_socket
 
 def _changing_while_reading(monkeypatch, meeting, html: str) -> None:
     """A change is broadcast while the connecting socket reads its state."""
-    opened = consumers._open
+    opened = consumers._open_many
 
-    def racing(scope, meeting_id):
-        result = opened(scope, meeting_id)
+    def racing(requests):
+        result = opened(requests)
         async_to_sync(get_channel_layer().group_send)(
             realtime.meeting_group(meeting.pk), {"type": realtime.EVENT_TYPE, "html": html}
         )
         return result
 
-    monkeypatch.setattr(consumers, "_open", racing)
+    monkeypatch.setattr(consumers, "_open_many", racing)
 
 
 async def test_a_change_broadcast_while_the_state_is_read_follows_the_state(meeting, monkeypatch):
