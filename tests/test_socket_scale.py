@@ -205,3 +205,25 @@ def test_the_socket_has_no_channel_of_its_own():
     from channels.layers import get_channel_layer as layer_of
 
     assert layer_of(consumers.MeetingConsumer.channel_layer_alias) is None
+
+
+async def test_sockets_that_left_are_swept_once_they_stop_leaving(meeting, monkeypatch):
+    collections = []
+    monkeypatch.setattr(consumers, "SWEEP_AFTER_LEAVES", 3)
+    monkeypatch.setattr(consumers, "SWEEP_WHEN_QUIET", 0.05)
+    monkeypatch.setattr(consumers.gc, "collect", lambda: collections.append(1))
+    cookies = await database_sync_to_async(phones)(meeting, 3)
+    communicators = [socket(meeting, cookie) for cookie in cookies]
+    async with listening(*communicators[:2]):
+        pass
+    await asyncio.sleep(0.2)
+    assert collections == []  # two left: not yet worth a pass
+
+    async with listening(communicators[2]):
+        pass
+    for _ in range(100):
+        if collections:
+            break
+        await asyncio.sleep(0.01)
+
+    assert collections == [1]
