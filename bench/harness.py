@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DEMO_LOGIN = {"username": "facilitator", "password": "open-space-demo"}
+# Connections the kernel queues for each Daphne until it accepts them.
+LISTEN_BACKLOG = 2048
 # The demo meeting of `load_demo` (the seed): its series and number find it in any revision.
 DEMO_SERIES, DEMO_NUMBER = "Leda omställning tillsammans", 4
 
@@ -355,8 +357,10 @@ def daphnes(tree: Path, environment: dict, count: int, folder: Path) -> Iterator
         for _ in range(count):
             port = free_port()
             logfile = folder / f"daphne-{port}.log"
-            command = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-            command.append("openspace.asgi:application")
+            # Twisted listens with a backlog of 50: a restart's thousand phones would
+            # overflow it, and the kernel drops what does not fit (README, Deployment).
+            endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog={LISTEN_BACKLOG}"
+            command = [PYTHON, "-m", "daphne", "-e", endpoint, "openspace.asgi:application"]
             process = stack.enter_context(
                 started(command, cwd=tree, env=environment, logfile=logfile)
             )

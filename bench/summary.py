@@ -55,7 +55,9 @@ def table(lines: list[dict]) -> str:
     sides = [side for side in ("now", "baseline") if side in first]
     runs = {side: [numbers(line[side]) for line in lines if side in line] for side in sides}
     paths = list(dict.fromkeys(path for side in sides for run in runs[side] for path in run))
-    revisions = {side: sorted({line[side]["revision"] for line in lines}) for side in sides}
+    revisions = {
+        side: sorted({line[side]["revision"] for line in lines if side in line}) for side in sides
+    }
     out = [
         f"### {first['benchmark']}: {arguments}",
         "",

@@ -10,19 +10,28 @@ after a fault, without a reload.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSession
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from . import fragments, realtime
-from .identity import participant_for
-from .models import Meeting
+from .hub import hub
+from .identity import token_in
+from .models import Meeting, Participant
 from .permissions import can_facilitate
 
 logger = logging.getLogger(__name__)
@@ -40,29 +49,135 @@ STATE_AT_MOST_EVERY = 2.0
 
 
 @dataclass(frozen=True)
-class Access:
-    meeting: Meeting
+class Opening:
+    """What a socket learns on connecting, in one trip to the database."""
+
+    meeting_id: int
     facilitator: bool
     groups: list[str]
+    state: str
 
 
-def _access(scope: dict, meeting_id: int) -> Access | None:
-    """Which of the meeting's groups this socket may join; None if nobody we know."""
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
-        return None
-    facilitator = can_facilitate(scope["user"], meeting)
-    participant = participant_for(scope["session"], meeting)
-    if not facilitator and participant is None:
-        return None
-    groups = [realtime.meeting_group(meeting.pk)]
-    if facilitator:
-        groups.append(realtime.facilitators_group(meeting.pk))
-        # Logging out ends this socket, so it stops hearing what only facilitators may.
-        groups.append(realtime.session_group(scope["session"].session_key))
-    if participant is not None:
-        groups.append(realtime.participant_group(participant.pk))
-    return Access(meeting, facilitator, groups)
+def _session_data(sessions: list[SessionBase]) -> list[dict]:
+    """What each browser's session holds: those kept in the database read in one query,
+    any other kind through its own store."""
+    keys = {
+        session.session_key
+        for session in sessions
+        if isinstance(session, DatabaseSession) and session.session_key
+    }
+    rows = dict(
+        Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now()).values_list(
+            "session_key", "session_data"
+        )
+    )
+    data = []
+    for session in sessions:
+        if not isinstance(session, DatabaseSession):
+            data.append(dict(session.items()))
+        elif session.session_key in rows:
+            data.append(session.decode(rows[session.session_key]))
+        else:
+            data.append({})
+    return data
+
+
+def _open_many(requests: list[tuple[SessionBase, int]]) -> list[Opening | None]:
+    """For each connecting browser (its session and the meeting it asks for): who it is,
+    which of the meeting's groups it may join, and the state it is shown; None if nobody
+    we know. In a storm of reconnecting phones the trips to the worker thread queue behind
+    one another: the browsers waiting together are read together, in a few queries."""
+    data = _session_data([session for session, _ in requests])
+    meeting_ids = [meeting_id for _, meeting_id in requests]
+    tokens = [token_in(each, pk) for each, pk in zip(data, meeting_ids, strict=True)]
+    participants = {
+        (participant.meeting_id, participant.token): participant
+        for participant in Participant.objects.select_related("meeting").filter(
+            token__in={token for token in tokens if token}
+        )
+    }
+    # The meetings of the phones come with their participants; the others' are read here.
+    meetings = Meeting.objects.in_bulk(
+        {
+            pk
+            for pk, token in zip(meeting_ids, tokens, strict=True)
+            if (pk, token) not in participants
+        }
+    )
+    openings = []
+    for (session, meeting_id), each, token in zip(requests, data, tokens, strict=True):
+        participant = participants.get((meeting_id, token))
+        meeting = participant.meeting if participant else meetings.get(meeting_id)
+        # Only a logged-in browser has a user to read (and to check against its session).
+        user = (
+            auth.get_user(SimpleNamespace(session=session))
+            if auth.SESSION_KEY in each
+            else AnonymousUser()
+        )
+        facilitator = meeting is not None and can_facilitate(user, meeting)
+        if not facilitator and participant is None:
+            openings.append(None)
+            continue
+        groups = [realtime.meeting_group(meeting.pk)]
+        if facilitator:
+            groups.append(realtime.facilitators_group(meeting.pk))
+            # Logging out ends this socket, so it stops hearing what only facilitators may.
+            groups.append(realtime.session_group(session.session_key))
+        if participant is not None:
+            groups.append(realtime.participant_group(participant.pk))
+        state = fragments.state_of(meeting, facilitator=facilitator)
+        openings.append(Opening(meeting.pk, facilitator, groups, state))
+    return openings
+
+
+# At most this many connecting sockets are read in one trip to the database.
+OPEN_AT_ONCE = 100
+
+
+class Opener:
+    """The connecting sockets of one event loop, read from the database together: those
+    that arrive while a trip is under way go in the next one."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[SessionBase, int, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def open(self, session: SessionBase, meeting_id: int) -> Opening | None:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((session, meeting_id, future))
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._trips())
+        return await future
+
+    async def _trips(self) -> None:
+        while self.waiting:
+            batch = self.waiting[:OPEN_AT_ONCE]
+            del self.waiting[:OPEN_AT_ONCE]
+            try:
+                openings = await database_sync_to_async(_open_many)(
+                    [(session, meeting_id) for session, meeting_id, _ in batch]
+                )
+            except Exception as error:
+                openings = [error] * len(batch)
+            for (_, _, future), opening in zip(batch, openings, strict=True):
+                if future.done():  # the socket gave up waiting
+                    continue
+                if isinstance(opening, Exception):
+                    future.set_exception(opening)
+                else:
+                    future.set_result(opening)
+
+
+openers: dict[asyncio.AbstractEventLoop, Opener] = {}
+
+
+def opener() -> Opener:
+    """The opener of the running event loop."""
+    loop = asyncio.get_running_loop()
+    for old in [old for old in openers if old.is_closed()]:
+        del openers[old]
+    return openers.setdefault(loop, Opener())
 
 
 def _revisions(meeting_ids: list[int]) -> dict[int, int]:
@@ -116,62 +231,159 @@ def heartbeat() -> Heartbeat:
     return heartbeats.setdefault(loop, Heartbeat())
 
 
-# Handlers that only forward what they were sent: they touch no database.
-FORWARDING = {"meeting.fragments", "meeting.revision"}
+# A full collection once this many sockets have left and none has for a while (or the
+# first of them left this long ago): a closed socket leaves cycles (Twisted's and
+# autobahn's protocol objects, cancelled tasks) that the collector's own schedule, with
+# the imported heap frozen (openspace/asgi.py), reached only after about five rounds of a
+# thousand phones coming and going; meanwhile the process grew by 25 MiB a round.
+SWEEP_AFTER_LEAVES = 100
+SWEEP_WHEN_QUIET = 1.0
+SWEEP_AT_LATEST = 30.0
+
+
+class Sweeper:
+    """One full collection after sockets left, when they stop leaving."""
+
+    def __init__(self) -> None:
+        self.left = 0
+        self.first_left_at = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def leave(self) -> None:
+        now = time.monotonic()
+        if not self.left:
+            self.first_left_at = now
+        self.left += 1
+        if self.left < SWEEP_AFTER_LEAVES:
+            return
+        if self.timer is not None:
+            self.timer.cancel()
+        waited = now - self.first_left_at
+        delay = 0.0 if waited >= SWEEP_AT_LATEST else SWEEP_WHEN_QUIET
+        self.timer = asyncio.get_running_loop().call_later(delay, self.sweep)
+
+    def sweep(self) -> None:
+        self.left, self.timer = 0, None
+        gc.collect()
+
+
+sweepers: dict[asyncio.AbstractEventLoop, Sweeper] = {}
+
+
+def sweeper() -> Sweeper:
+    """The sweeper of the running event loop."""
+    loop = asyncio.get_running_loop()
+    for old in [old for old in sweepers if old.is_closed()]:
+        del sweepers[old]
+    return sweepers.setdefault(loop, Sweeper())
 
 
 class MeetingConsumer(AsyncWebsocketConsumer):
-    """One open page of a meeting: a projector or a phone."""
+    """One open page of a meeting: a projector or a phone.
 
-    async def dispatch(self, message: dict) -> None:
-        """Forward broadcasts at once; everything else goes through Channels' dispatch.
+    It hears its groups through the process's hub (hub.py), not through a channel of its
+    own: the alias names no layer, so Channels opens none for it.
+    """
 
-        Channels closes old database connections before every handler, a trip to its one
-        sync thread; for a broadcast that touches no database, that trip is the slowest
-        part of reaching a thousand phones.
-        """
-        if message["type"] in FORWARDING:
-            await getattr(self, message["type"].replace(".", "_"))(message)
-            return
-        await super().dispatch(message)
+    channel_layer_alias = "hub"
 
-    groups_joined: list[str]
-    access: Access | None = None
+    joined: list[str]
+    meeting_id: int | None = None
+    facilitator = False
     state_sent_at = 0.0
+    # What the groups sent before the state went out: passed on after it, in order.
+    held: list[dict] | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        self.joined = []
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the server cancels the socket without a disconnect.
+            self.leave_all()
+
+    def leave_all(self) -> None:
+        for group in self.joined:
+            hub().leave(group, self)
+        self.joined = []
+        if self.meeting_id is not None:
+            heartbeat().leave(self.meeting_id)
+            self.meeting_id = None
+            sweeper().leave()
+
+    async def join(self, group: str) -> None:
+        self.joined.append(group)
+        await hub().join(group, self)
 
     async def connect(self) -> None:
-        self.groups_joined = []
         meeting_id = self.scope["url_route"]["kwargs"]["meeting_id"]
-        access = await database_sync_to_async(_access)(self.scope, meeting_id)
-        if access is None:
+        self.held = []
+        # Listen before reading the state, so that no change falls between the two; what
+        # arrives meanwhile is held until the state has gone out.
+        await self.join(realtime.meeting_group(meeting_id))
+        opening = await opener().open(self.scope["session"], meeting_id)
+        if opening is None:
+            self.leave_all()
             # Accept first: a close before accepting reaches the browser as 1006, and the
             # page could not tell "you are not in this meeting" from a lost network.
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        for group in access.groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined, self.access = access.groups, access
+        for group in opening.groups[1:]:
+            await self.join(group)
+        state = opening.state
+        if opening.facilitator and self.held:
+            # The meeting changed while the state was read, perhaps in what only the
+            # facilitators' group carries, which this socket had not joined yet: read again.
+            state = await database_sync_to_async(fragments.current_state_of)(
+                meeting_id, facilitator=True
+            )
+        self.facilitator = opening.facilitator
         await self.accept()
-        heartbeat().join(access.meeting.pk)
+        self.meeting_id = meeting_id
+        heartbeat().join(meeting_id)
         # Sent on every (re)connect: htmx drops what was broadcast while the socket was down.
-        # Read after joining the groups, so that no change falls between the two.
-        await self.send_state()
+        await self.send_text_state(state)
+        while self.held:
+            await self.forward(self.held.pop(0))
+        self.held = None
+
+    async def send_text_state(self, state: str) -> None:
+        self.state_sent_at = time.monotonic()
+        if state:
+            await self.send(text_data=state)
 
     async def send_state(self) -> None:
         """Send the whole state of the meeting as it is now."""
         self.state_sent_at = time.monotonic()
         state = await database_sync_to_async(fragments.current_state_of)(
-            self.access.meeting.pk, facilitator=self.access.facilitator
+            self.meeting_id, facilitator=self.facilitator
         )
-        if state:
-            await self.send(text_data=state)
+        await self.send_text_state(state)
+
+    async def deliver(self, event: dict) -> None:
+        """A message of one of the socket's groups, from the hub."""
+        if self.held is not None:
+            self.held.append(event)
+            return
+        await self.forward(event)
+
+    async def forward(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == realtime.EVENT_TYPE:
+            # Fragments rendered once for the whole group.
+            await self.send(text_data=event["html"])
+        elif kind == "meeting.revision":
+            # The heartbeat: the meeting's live revision as the database has it.
+            await self.send(
+                text_data=json.dumps({"type": "revision", "revision": event["revision"]})
+            )
+        elif kind == "session.ended":
+            # The browser's facilitator logged out: this socket may no longer listen.
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def disconnect(self, code: int) -> None:
-        if self.access is not None:
-            heartbeat().leave(self.access.meeting.pk)
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        self.leave_all()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         raw = text_data if text_data is not None else bytes_data or b""
@@ -193,15 +405,3 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 await self.send_state()
             return
         await self.send(text_data=json.dumps({"type": "pong"}))
-
-    async def meeting_fragments(self, event: dict) -> None:
-        """Forward fragments rendered once for the whole group."""
-        await self.send(text_data=event["html"])
-
-    async def meeting_revision(self, event: dict) -> None:
-        """Forward the heartbeat: the meeting's live revision as the database has it."""
-        await self.send(text_data=json.dumps({"type": "revision", "revision": event["revision"]}))
-
-    async def session_ended(self, event: dict) -> None:
-        """The browser's facilitator logged out: this socket may no longer listen."""
-        await self.close(code=CLOSE_FORBIDDEN)

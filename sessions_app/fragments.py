@@ -264,6 +264,11 @@ def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
     meeting = Meeting.objects.filter(pk=meeting_id).first()
     if meeting is None:
         return ""
+    return state_of(meeting, facilitator=facilitator)
+
+
+def state_of(meeting: Meeting, *, facilitator: bool) -> str:
+    """The state of a meeting just read, from the kept texts when its revisions match."""
     key = (facilitator, *_as_of(meeting))
     with _states_lock:
         if key in _states:

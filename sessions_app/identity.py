@@ -1,11 +1,13 @@
 """Which participant a browser is, per meeting, kept in its Django session.
 
 The session maps meeting ids to participant tokens. Django's session works the same
-for HTTP views and for Channels' AuthMiddlewareStack, so a phone's socket knows who it
+for HTTP views and for Channels' SessionMiddlewareStack, so a phone's socket knows who it
 is without a second mechanism, and the token never reaches the page or its scripts.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.contrib.sessions.backends.base import SessionBase
 
@@ -17,16 +19,21 @@ PENDING_SIGN_KEY = "openspace_pending_sign"
 
 def participant_for(session: SessionBase, meeting: Meeting) -> Participant | None:
     """The participant this browser is in the meeting, or None if it has not joined."""
-    token = session.get(SESSION_KEY, {}).get(str(meeting.pk))
+    token = token_in(session, meeting.pk)
     if not token:
         return None
     return Participant.objects.filter(meeting=meeting, token=token).first()
 
 
+def token_in(session_data: Mapping | SessionBase, meeting_id: int) -> str | None:
+    """The participant token a session's data holds for the meeting, if it joined."""
+    return session_data.get(SESSION_KEY, {}).get(str(meeting_id))
+
+
 def participant_in(session: SessionBase, meeting_id: int) -> Participant | None:
     """The participant this browser is in the meeting with this id, read together with the
     meeting in one query; None if it has not joined (or there is no such meeting)."""
-    token = session.get(SESSION_KEY, {}).get(str(meeting_id))
+    token = token_in(session, meeting_id)
     if not token:
         return None
     return (

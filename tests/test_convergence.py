@@ -15,7 +15,12 @@ from sessions_app import announce, consumers, fragments, realtime, services, ver
 from sessions_app.models import Facilitator, Meeting, Participant, Report
 
 from .factories import make_topic
-from .test_consumers import listening, participant_cookie, socket
+from .test_consumers import (  # noqa: F401 (a fixture that closes the worker's connections)
+    _close_worker_connections,
+    listening,
+    participant_cookie,
+    socket,
+)
 
 MARK = re.compile(r'data-covers="([\d ]*)" data-rendered="(\d+)"')
 

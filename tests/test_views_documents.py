@@ -25,6 +25,8 @@ from sessions_app.models import Facilitator, Meeting, Participant
 from sessions_app.permissions import can_facilitate, can_read
 from sessions_app.signals import COORDINATORS_GROUP
 
+from .test_consumers import _close_worker_connections  # noqa: F401 (closes the worker's connections)
+
 pytestmark = pytest.mark.django_db
 
 

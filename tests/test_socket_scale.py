@@ -1,0 +1,229 @@
+"""What keeps a thousand phones cheap: one subscription per group and process, one trip to
+the database per connect with as many queries at any size, one rendered state per revision,
+and nothing left behind when the sockets leave."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sessions_app import consumers, fragments, realtime
+from sessions_app.hub import hub
+from sessions_app.models import Participant
+
+from .factories import make_topic
+from .test_consumers import (  # noqa: F401 (a fixture that closes the worker's connections)
+    MARKER,
+    _close_worker_connections,
+    close_code,
+    facilitator_cookie,
+    listening,
+    participant_cookie,
+    socket,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def phones(meeting, count: int) -> list:
+    people = Participant.objects.bulk_create(
+        Participant(meeting=meeting, name=f"Phone {n}") for n in range(count)
+    )
+    return [participant_cookie(person) for person in people]
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_states(monkeypatch):
+    # A state kept by an earlier test, of a meeting with the same id and revision, would
+    # be counted as rendered.
+    monkeypatch.setattr(fragments, "_states", type(fragments._states)())
+
+
+@pytest.fixture
+def trips(monkeypatch) -> list[tuple[int, int]]:
+    """Each trip of connecting sockets to the database: how many sockets, how many queries."""
+    counted = []
+    opened = consumers._open_many
+
+    def counting(requests):
+        with CaptureQueriesContext(connection) as queries:
+            result = opened(requests)
+        counted.append((len(requests), len(queries)))
+        return result
+
+    monkeypatch.setattr(consumers, "_open_many", counting)
+    return counted
+
+
+@pytest.mark.parametrize("size", [3, 40])
+async def test_a_phone_connects_in_one_trip_with_as_many_queries_at_any_size(meeting, trips, size):
+    for n in range(size):
+        await database_sync_to_async(make_topic)(meeting, title=f"Topic {n}")
+    cookies = await database_sync_to_async(phones)(meeting, size)
+
+    async with listening(*(socket(meeting, cookie) for cookie in cookies[:3])) as states:
+        assert all(f"Topic {size - 1}" in state for state in states)
+
+    # One trip per socket; after the first, which renders the state: the session and the
+    # participant with its meeting, however large the meeting.
+    assert trips[1:] == [(1, 2), (1, 2)]
+
+
+@pytest.mark.parametrize("size", [10, 60])
+async def test_sockets_connecting_together_are_read_together(meeting, trips, size):
+    cookies = await database_sync_to_async(phones)(meeting, size + 1)
+    async with listening(socket(meeting, cookies[0])):  # renders the state
+        communicators = [socket(meeting, cookie) for cookie in cookies[1:]]
+        try:
+            connected = await asyncio.gather(*(each.connect(timeout=10) for each in communicators))
+            states = [await each.receive_from(timeout=5) for each in communicators]
+        finally:
+            for each in communicators:
+                await each.disconnect()
+
+    assert all(ok for ok, _ in connected) and len(set(states)) == 1
+    # Those that arrived while a trip was under way went in the next: a few trips, each
+    # with two queries (the sessions, the participants with their meetings) for them all.
+    assert sum(count for count, _ in trips[1:]) == size and len(trips[1:]) <= 3
+    assert all(queries == 2 for _, queries in trips[1:])
+
+
+async def test_the_state_is_rendered_once_for_every_socket_at_one_revision(meeting, monkeypatch):
+    renders = []
+    render = fragments.current_state
+
+    def counting(meeting, *, facilitator):
+        renders.append(facilitator)
+        return render(meeting, facilitator=facilitator)
+
+    monkeypatch.setattr(fragments, "current_state", counting)
+    cookies = await database_sync_to_async(phones)(meeting, 5)
+
+    async with listening(*(socket(meeting, cookie) for cookie in cookies)) as states:
+        assert len(set(states)) == 1
+
+    assert renders == [False]
+
+
+async def test_a_process_is_one_member_of_the_meetings_group_however_many_sockets(
+    meeting, monkeypatch
+):
+    cookies = await database_sync_to_async(phones)(meeting, 4)
+    group = realtime.meeting_group(meeting.pk)
+    communicators = [socket(meeting, cookie) for cookie in cookies]
+    layer = get_channel_layer()
+    added, discarded = [], []
+
+    def counting(method, channels: list[str]):
+        async def count(group_name, channel):
+            if group_name == group:
+                channels.append(channel)
+            await method(group_name, channel)
+
+        return count
+
+    monkeypatch.setattr(layer, "group_add", counting(layer.group_add, added))
+    monkeypatch.setattr(layer, "group_discard", counting(layer.group_discard, discarded))
+
+    async with listening(*communicators):
+        assert len(added) == 1 and hub().members(group) == 4
+        await layer.group_send(group, {"type": realtime.EVENT_TYPE, "html": MARKER})
+        for communicator in communicators:
+            assert await communicator.receive_from(timeout=5) == MARKER
+
+    # Nothing is left once they have all gone: no subscription, no member in the layer.
+    for _ in range(100):
+        if discarded:
+            break
+        await asyncio.sleep(0.01)
+    assert hub().members(group) == 0 and group not in hub().subscriptions
+    assert discarded == added
+
+
+def _changing_while_reading(monkeypatch, meeting, html: str) -> None:
+    """A change is broadcast while the connecting socket reads its state."""
+    opened = consumers._open_many
+
+    def racing(requests):
+        result = opened(requests)
+        async_to_sync(get_channel_layer().group_send)(
+            realtime.meeting_group(meeting.pk), {"type": realtime.EVENT_TYPE, "html": html}
+        )
+        return result
+
+    monkeypatch.setattr(consumers, "_open_many", racing)
+
+
+async def test_a_change_broadcast_while_the_state_is_read_follows_the_state(meeting, monkeypatch):
+    [cookie] = await database_sync_to_async(phones)(meeting, 1)
+    _changing_while_reading(monkeypatch, meeting, MARKER)
+    phone = socket(meeting, cookie)
+
+    async with listening(phone) as [state]:
+        assert 'data-state="true"' in state
+        assert await phone.receive_from(timeout=5) == MARKER
+
+
+async def test_a_facilitator_is_sent_the_state_again_when_the_meeting_changed_meanwhile(
+    meeting, monkeypatch
+):
+    cookie = await database_sync_to_async(facilitator_cookie)(meeting)
+    _changing_while_reading(monkeypatch, meeting, MARKER)
+    projector = socket(meeting, cookie)
+    renders = []
+    read = fragments.current_state_of
+
+    def reading_again(meeting_id, *, facilitator):
+        renders.append(facilitator)
+        return read(meeting_id, facilitator=facilitator)
+
+    monkeypatch.setattr(fragments, "current_state_of", reading_again)
+
+    async with listening(projector) as [state]:
+        assert 'id="moderation"' in state
+        assert await projector.receive_from(timeout=5) == MARKER
+
+    # What only the facilitators' group carries may have changed too: read after joining it.
+    assert renders == [True]
+
+
+async def test_a_refused_socket_hears_nothing_sent_while_it_was_checked(meeting, monkeypatch):
+    _changing_while_reading(monkeypatch, meeting, MARKER)
+
+    assert await close_code(socket(meeting, None)) == consumers.CLOSE_FORBIDDEN
+    assert hub().members(realtime.meeting_group(meeting.pk)) == 0
+
+
+def test_the_socket_has_no_channel_of_its_own():
+    # The alias names no layer: Channels opens no channel and no receiving task per socket.
+    from channels.layers import get_channel_layer as layer_of
+
+    assert layer_of(consumers.MeetingConsumer.channel_layer_alias) is None
+
+
+async def test_sockets_that_left_are_swept_once_they_stop_leaving(meeting, monkeypatch):
+    collections = []
+    monkeypatch.setattr(consumers, "SWEEP_AFTER_LEAVES", 3)
+    monkeypatch.setattr(consumers, "SWEEP_WHEN_QUIET", 0.05)
+    monkeypatch.setattr(consumers.gc, "collect", lambda: collections.append(1))
+    cookies = await database_sync_to_async(phones)(meeting, 3)
+    communicators = [socket(meeting, cookie) for cookie in cookies]
+    async with listening(*communicators[:2]):
+        pass
+    await asyncio.sleep(0.2)
+    assert collections == []  # two left: not yet worth a pass
+
+    async with listening(communicators[2]):
+        pass
+    for _ in range(100):
+        if collections:
+            break
+        await asyncio.sleep(0.01)
+
+    assert collections == [1]
