@@ -48,8 +48,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The tests without a browser run on every core (pytest-xdist); the browser journeys, which
+# start servers and Chromium of their own, one after the other.
 test: lint node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not e2e"
+	$(BIN)/python -m pytest -m e2e
 
 format: install
 	$(BIN)/ruff format .

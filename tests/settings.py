@@ -17,3 +17,9 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Test processes running side by side (pytest-xdist, in `make test` and CI) share the
+# machine's Redis: each keeps to names of its own there.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if WORKER and "CONFIG" in CHANNEL_LAYERS["default"]:  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"asgi-{WORKER}"  # noqa: F405
