@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache, wraps
 
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from .. import (
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Dot, InitiativeMember, Interest, Meeting, Participant, Pen, Topic
+from . import phone_frame
 from .access import meeting_for_code, number, participant_view, unknown_code
 from .once import once_per_key
 from .reports import trade_sign
@@ -182,10 +184,7 @@ def phone(request: HttpRequest, participant: Participant) -> HttpResponse:
 
 def _phone_page(request: HttpRequest, participant: Participant, **extra) -> HttpResponse:
     meeting = participant.meeting
-    # The sections every phone shows alike come rendered once per revision; only this
-    # phone's own part is read and rendered for each request.
-    context = mine_context(participant, shared=fragments.sections(meeting, fragments.SHARED))
-    context |= extra
+    context = mine_context(participant, **extra)
     # "Adopt this" on a report: the initiative form starts from the report's topic.
     adopt = number(request.GET.get("adopt"))
     if adopt is not None:
@@ -195,6 +194,14 @@ def _phone_page(request: HttpRequest, participant: Participant, **extra) -> Http
             .first()
         )
     context["socket_path"] = realtime.socket_path(meeting.pk)
+    if not extra and adopt is None and not get_messages(request):
+        # The page as every phone sees it is rendered once per meeting, revision and
+        # language; only this phone's own part is read and rendered for each request.
+        page = phone_frame.render_page(request, meeting, context)
+        if page is not None:
+            return HttpResponse(page)
+    # The sections every phone shows alike come rendered once per revision.
+    context["shared"] = fragments.sections(meeting, fragments.SHARED)
     status = 422 if extra.get("error") else 200
     return render(request, "sessions_app/phone.html", context, status=status)
 
