@@ -214,7 +214,7 @@ _sections_lock = threading.Lock()
 SECTIONS_KEPT = 64
 
 
-def _as_of(meeting: Meeting) -> tuple:
+def as_of(meeting: Meeting) -> tuple:
     """What a meeting's kept texts are valid for: its revisions, and the minute."""
     minute = clock.now().replace(second=0, microsecond=0)
     return (meeting.pk, meeting.created_at, meeting.live_revision, meeting.revision, minute)
@@ -224,7 +224,7 @@ def sections(meeting: Meeting, names: Iterable[str]) -> dict[str, SafeString]:
     """The named sections (of SHARED and FACILITATORS) as of the meeting read, each
     rendered once per revision and minute however many pages ask for it."""
     names = list(dict.fromkeys(names))
-    key = _as_of(meeting)
+    key = as_of(meeting)
     with _sections_lock:
         kept = _sections.get(key, {})
         missing = [name for name in names if name not in kept]
@@ -269,7 +269,7 @@ def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
 
 def state_of(meeting: Meeting, *, facilitator: bool) -> str:
     """The state of a meeting just read, from the kept texts when its revisions match."""
-    key = (facilitator, *_as_of(meeting))
+    key = (facilitator, *as_of(meeting))
     with _states_lock:
         if key in _states:
             _states.move_to_end(key)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from sessions_app import agenda
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Interest, Meeting, Participant, Topic
+from sessions_app.views import phone_frame
 
 from .factories import make_meeting, make_topic
 
@@ -429,3 +433,48 @@ def test_joining_gives_the_browser_a_new_session_key(client, meeting):
 
     assert client.cookies["sessionid"].value != planted
     assert client.get(reverse("phone", args=[meeting.pk])).status_code == 200
+
+
+def _without_request_tokens(html: str) -> str:
+    """A page with its CSRF token and CSP nonce blanked: both differ per request."""
+    html = re.sub(r'nonce="[^"]*"', 'nonce=""', html)
+    return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]*', r"\1", html)
+
+
+@pytest.mark.parametrize("with_topics", [False, True])
+def test_the_phone_page_from_the_kept_frame_is_the_page_rendered_in_full(
+    phone, ann, meeting, monkeypatch, with_topics
+):
+    if with_topics:
+        make_topic(meeting, convener=ann, title="Fika <for> all", status=Topic.Status.DRAFT)
+    url = reverse("phone", args=[meeting.pk])
+    from_frame = phone.get(url).content.decode()
+    monkeypatch.setattr(phone_frame, "render_page", lambda *args: None)
+    in_full = phone.get(url).content.decode()
+
+    assert _without_request_tokens(from_frame) == _without_request_tokens(in_full)
+    assert ("Fika &lt;for&gt; all" in from_frame) is with_topics
+
+
+def test_the_kept_frame_shows_each_phone_its_own_name_marks_token_and_nonce(phone, ann, meeting):
+    bo = Participant.objects.create(meeting=meeting, name="Bo <i>", organization="")
+    topic = make_topic(meeting, convener=ann)
+    Interest.objects.create(participant=bo, topic=topic)
+    url = reverse("phone", args=[meeting.pk])
+    ann_page = phone.get(url)
+    other = Client()
+    session = other.session
+    session[SESSION_KEY] = {str(meeting.pk): bo.token}
+    session.save()
+    bo_page = other.get(url)
+    ann_html, bo_html = ann_page.content.decode(), bo_page.content.decode()
+
+    assert "Ann, INAB" in ann_html and "Ann, INAB" not in bo_html
+    assert "Bo &lt;i&gt;" in bo_html and "Bo &lt;i&gt;" not in ann_html
+    assert f'data-me="{bo.pk}" data-interests="{topic.pk}"' in bo_html
+    assert f'data-me="{ann.pk}" data-interests=""' in ann_html
+    nonce = re.search(r'nonce="([^"]+)"', bo_html).group(1)
+    assert nonce in bo_page["Content-Security-Policy"]
+    assert nonce not in ann_html
+    token = re.search(r'csrfmiddlewaretoken" value="([^"]+)"', bo_html).group(1)
+    assert token not in ann_html
