@@ -53,12 +53,11 @@ def _rendered(
     # Every page hears of every change, if only by its revision, so that none of them
     # mistakes a change it did not need for one it missed. The mark goes last: a message
     # that starts with a grid's rows must start with them (see fragments.render).
-    html = fragments.render(meeting, shared) if shared else ""
-    html += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
-    messages = [(realtime.meeting_group(meeting_id), html)]
+    for_all, for_facilitators = fragments.render_groups(meeting, shared, facilitators, **extra)
+    for_all += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
+    messages = [(realtime.meeting_group(meeting_id), for_all)]
     if facilitators:
-        html = fragments.render(meeting, facilitators, **extra)
-        messages.append((realtime.facilitators_group(meeting_id), html))
+        messages.append((realtime.facilitators_group(meeting_id), for_facilitators))
     return messages
 
 
