@@ -334,14 +334,15 @@ def test_a_move_on_the_board_is_answered_in_a_fixed_number_of_queries(
     facilitator_client, meeting, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     topic = make_topic(meeting, title="Freight", cell="A1")
-    make_topic(meeting, title="Ports", cell="B2")
+    make_topic(meeting, title="Ports", cell="B3")
     target = cell_of(meeting, "C3")
     facilitator_client.get(reverse("projector", args=[meeting.pk]))
 
-    # The user, the meeting and its facilitator link; in the transaction (its savepoint
-    # here) the locked meeting, the topic, the cell's slot and room, the cell's occupant,
-    # the topics merged into the moved one and the slot's other topics, the topic's
-    # update, the documents' revision and the live revision with its new value at once.
+    # The user, the meeting and its facilitator link; in the transaction (a savepoint and
+    # its release here) the locked meeting, the topic, the cell's slot and room, the
+    # cell's occupant, the slot's other topics, the conveners of all of them (the merged
+    # topics), the topic's update, the documents' revision and the live revision with its
+    # new value at once.
     with django_capture_on_commit_callbacks(), django_assert_num_queries(15):
         response = board_post(
             facilitator_client,
@@ -353,4 +354,4 @@ def test_a_move_on_the_board_is_answered_in_a_fixed_number_of_queries(
         )
 
     assert "“Freight” is now in C3." in response.content.decode()
-    assert wall(meeting) == {"B2": "Ports", "C3": "Freight"}
+    assert wall(meeting) == {"B3": "Ports", "C3": "Freight"}
