@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import announce
-from .board import conveners_by_topic, conveners_of
+from .board import conveners_by_topic
 from .errors import AgendaError
 from .models import Interest, Meeting, Room, Slot, Topic, cell_code
 
@@ -88,13 +88,18 @@ def _require_empty(slot: Slot, room: Room, *, ignoring: Iterable[int] = ()) -> N
         )
 
 
-def _require_conveners_free(conveners: set[int], slot: Slot, *, ignoring: Iterable[int]) -> None:
+def _require_conveners_free(topic: Topic, slot: Slot, *, ignoring: Iterable[int]) -> None:
+    """No one who convenes the topic may convene another of the slot's topics."""
     others = list(
         Topic.objects.filter(slot=slot, status=Status.PLACED)
         .exclude(pk__in=list(ignoring))
         .select_related("room", "convener")
     )
-    for other, theirs in zip(others, conveners_by_topic(others).values(), strict=True):
+    # The topic's conveners and the others' are read together.
+    everyone = conveners_by_topic([topic, *others])
+    conveners = everyone[topic.pk].ids
+    for other in others:
+        theirs = everyone[other.pk]
         clash = conveners & theirs.ids
         if clash:
             person = next(p for p in theirs.people if p.pk in clash)
@@ -133,7 +138,7 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
     topic = _topic(meeting, topic_id, action="place")
     slot, room = _cell(meeting, slot_id, room_id)
     _require_empty(slot, room)
-    _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
+    _require_conveners_free(topic, slot, ignoring=[topic.pk])
     _put(topic, slot, room)
     _changed(meeting, None, slot.pk, topics=[topic])
     return topic
@@ -146,7 +151,7 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     topic = _topic(meeting, topic_id, action="move")
     slot, room = _cell(meeting, slot_id, room_id)
     _require_empty(slot, room, ignoring=[topic.pk])
-    _require_conveners_free(conveners_of(topic), slot, ignoring=[topic.pk])
+    _require_conveners_free(topic, slot, ignoring=[topic.pk])
     before = topic.slot_id
     _put(topic, slot, room)
     _changed(meeting, before, slot.pk, topics=[topic])
@@ -166,9 +171,9 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     first_cell, second_cell = (first.slot, first.room), (second.slot, second.room)
     pair = [first.pk, second.pk]
     if second_cell[0] is not None:
-        _require_conveners_free(conveners_of(first), second_cell[0], ignoring=pair)
+        _require_conveners_free(first, second_cell[0], ignoring=pair)
     if first_cell[0] is not None:
-        _require_conveners_free(conveners_of(second), first_cell[0], ignoring=pair)
+        _require_conveners_free(second, first_cell[0], ignoring=pair)
     # Clear one cell first so the one-topic-per-cell constraint holds at every step.
     _put(first, None, None)
     _put(second, *first_cell)
@@ -198,7 +203,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     source = _topic(meeting, topic_id, action="merge")
     target = _topic(meeting, into_id, action="merge")
     if target.slot is not None:
-        _require_conveners_free(conveners_of(source), target.slot, ignoring=[source.pk, target.pk])
+        _require_conveners_free(source, target.slot, ignoring=[source.pk, target.pk])
     before = source.slot_id
     source.slot = source.room = None
     source.status = Status.MERGED

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import F
 
 from . import fragments, realtime
@@ -22,10 +23,32 @@ GATHER_SECONDS = 1.0
 REVISION_ITEM = "revision:"
 
 
+# The databases whose UPDATE can return the row it changed, in this spelling.
+UPDATE_RETURNING = {"postgresql", "sqlite"}
+
+
 def raise_live_revision(meeting_id: int) -> int:
-    """Count one more change of what live pages show; return the meeting's new revision."""
-    Meeting.objects.filter(pk=meeting_id).update(live_revision=F("live_revision") + 1)
-    return Meeting.objects.values_list("live_revision", flat=True).get(pk=meeting_id)
+    """Count one more change of what live pages show; return the meeting's new revision.
+
+    One trip to the database where it can answer the update with the new value: every
+    write waits for it inside its transaction.
+    """
+    if connection.vendor not in UPDATE_RETURNING:
+        Meeting.objects.filter(pk=meeting_id).update(live_revision=F("live_revision") + 1)
+        return Meeting.objects.values_list("live_revision", flat=True).get(pk=meeting_id)
+    name = connection.ops.quote_name
+    table = name(Meeting._meta.db_table)
+    column = name(Meeting._meta.get_field("live_revision").column)
+    key = name(Meeting._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}",
+            [meeting_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Meeting.DoesNotExist(f"No meeting has the id {meeting_id}.")
+    return row[0]
 
 
 def _split(items: Iterable[str]) -> tuple[list[str], list[int]]:
@@ -53,12 +76,11 @@ def _rendered(
     # Every page hears of every change, if only by its revision, so that none of them
     # mistakes a change it did not need for one it missed. The mark goes last: a message
     # that starts with a grid's rows must start with them (see fragments.render).
-    html = fragments.render(meeting, shared) if shared else ""
-    html += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
-    messages = [(realtime.meeting_group(meeting_id), html)]
+    for_all, for_facilitators = fragments.render_groups(meeting, shared, facilitators, **extra)
+    for_all += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
+    messages = [(realtime.meeting_group(meeting_id), for_all)]
     if facilitators:
-        html = fragments.render(meeting, facilitators, **extra)
-        messages.append((realtime.facilitators_group(meeting_id), html))
+        messages.append((realtime.facilitators_group(meeting_id), for_facilitators))
     return messages
 
 

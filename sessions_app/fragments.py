@@ -190,8 +190,16 @@ def render(meeting: Meeting, names: Iterable[str], **extra) -> str:
     Rows of the grid come first. The browser parses a message inside a <template>, where
     a <tr> that follows a non-table element (such as the tray's <section>) is dropped.
     """
-    names = sorted(dict.fromkeys(names), key=_rows_first)
-    return "".join(render_each(meeting, names, **extra).values())
+    return render_groups(meeting, names, **extra)[0]
+
+
+def render_groups(meeting: Meeting, *groups: Iterable[str], **extra) -> list[str]:
+    """One text per group of names, as `render` makes it, from one reading of the database
+    for all of them: a change's message to every page and the one to its facilitators
+    often need the same board."""
+    groups = [sorted(dict.fromkeys(names), key=_rows_first) for names in groups]
+    texts = render_each(meeting, [name for names in groups for name in names], **extra)
+    return ["".join(texts[name] for name in names) for names in groups]
 
 
 def revision_mark(*, covers: Iterable[int], rendered: int, state: bool = False) -> str:

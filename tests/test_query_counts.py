@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from sessions_app import fragments
+from sessions_app import agenda, fragments, realtime
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import (
     Dot,
@@ -41,12 +41,16 @@ PHONE_PAGE = SESSION + 3
 # topics, interest, merged topics, co-signing partners), the gallery (reports, photos,
 # dots), the facilitators, the plan with its members, and the closing circle.
 SHARED_SECTIONS = 13
-# The projector page: the session, the user and their permissions, the meeting and the
-# facilitator check, then every section (rendered for it, not kept) with the facilitators'
-# own: the moderation's counts.
-PROJECTOR_PAGE = SESSION + 20
+# The projector page: the session, the user, the meeting and the facilitator check (a
+# facilitator's permissions are not read), then every section (rendered for it, not kept)
+# with the facilitators' own: the moderation's counts.
+PROJECTOR_PAGE = SESSION + 18
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
+# The messages of a change on the wall, to every page and to the facilitators: the
+# meeting, the board once for both (rooms, slots, topics, interest, merged topics,
+# co-signing partners) and the moderation's two counts.
+WALL_CHANGE = 9
 
 
 def grow(size: int) -> tuple[Meeting, Participant]:
@@ -160,3 +164,24 @@ def test_the_state_on_connecting_reads_the_same_queries_at_any_size(
         again = fragments.current_state_of(meeting.pk, facilitator=False)
 
     assert again == state and state.count('<article class="card') == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_change_on_the_wall_reads_the_board_once_for_all_its_messages(
+    size, sent, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    meeting, _ = grow(size)
+    topic = meeting.topics.filter(status=Topic.Status.PLACED).first()
+    with django_capture_on_commit_callbacks() as deliveries:
+        agenda.unplace_topic(meeting=meeting, topic_id=topic.pk)
+    sent.clear()
+
+    with django_assert_num_queries(WALL_CHANGE):
+        for delivery in deliveries:
+            delivery()
+
+    to_all = dict(sent)[realtime.meeting_group(meeting.pk)]
+    to_facilitators = dict(sent)[realtime.facilitators_group(meeting.pk)]
+    assert f'id="slot-{topic.slot_id}"' in to_all
+    assert f'data-topic="{topic.pk}"' in to_all.partition('id="tray"')[2]
+    assert 'id="wall-summary"' in to_facilitators and 'id="moderation"' in to_facilitators

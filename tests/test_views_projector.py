@@ -328,3 +328,30 @@ def test_meeting_page_links_its_facilitators_to_the_projector(facilitator_client
     assert f'href="{projector_url}"' in html
     assert f'href="{projector_url}"' not in anonymous
     assert f'href="{reverse("join")}"' in anonymous
+
+
+def test_a_move_on_the_board_is_answered_in_a_fixed_number_of_queries(
+    facilitator_client, meeting, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Ports", cell="B3")
+    target = cell_of(meeting, "C3")
+    facilitator_client.get(reverse("projector", args=[meeting.pk]))
+
+    # The user, the meeting and its facilitator link; in the transaction (a savepoint and
+    # its release here) the locked meeting, the topic, the cell's slot and room, the
+    # cell's occupant, the slot's other topics, the conveners of all of them (the merged
+    # topics), the topic's update, the documents' revision and the live revision with its
+    # new value at once.
+    with django_capture_on_commit_callbacks(), django_assert_num_queries(15):
+        response = board_post(
+            facilitator_client,
+            meeting,
+            action="move",
+            topic=topic.pk,
+            slot=target["slot_id"],
+            room=target["room_id"],
+        )
+
+    assert "“Freight” is now in C3." in response.content.decode()
+    assert wall(meeting) == {"B3": "Ports", "C3": "Freight"}
