@@ -6,7 +6,13 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from django.conf import settings
+
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
+
+# The queries a request spends on its session: none when sessions are kept in the one
+# process's memory, one when several processes share Redis (see the settings).
+SESSION_QUERIES = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 SEED_PATH = Path(__file__).resolve().parent.parent / "sessions_app" / "demo" / "larandetraff-4.json"
 

@@ -4,7 +4,6 @@ size: a meeting of 100 people and 100 topics costs what one of 10 does."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -24,14 +23,12 @@ from sessions_app.models import (
     Topic,
 )
 
-from .factories import make_meeting
+from .factories import SESSION_QUERIES, make_meeting
 
 pytestmark = pytest.mark.django_db
 
 SIZES = [10, 100]
-# A session is read from the one process's memory, or from the database when several
-# processes share Redis (see the settings).
-SESSION = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+SESSION = SESSION_QUERIES
 # What a phone page reads for itself: the participant with its meeting, its topics and
 # those shared with it, its marks, and its session where it is not kept. The sections every
 # phone shows alike are read once per revision of the meeting, by the first page (or
