@@ -31,6 +31,7 @@ from django.utils import timezone
 from . import fragments, realtime
 from .hub import hub
 from .identity import token_in
+from .kept import PerLoop
 from .models import Meeting, Participant
 from .permissions import can_facilitate
 
@@ -169,15 +170,8 @@ class Opener:
                     future.set_result(opening)
 
 
-openers: dict[asyncio.AbstractEventLoop, Opener] = {}
-
-
-def opener() -> Opener:
-    """The opener of the running event loop."""
-    loop = asyncio.get_running_loop()
-    for old in [old for old in openers if old.is_closed()]:
-        del openers[old]
-    return openers.setdefault(loop, Opener())
+# The opener of the running event loop.
+opener = PerLoop(Opener)
 
 
 def _revisions(meeting_ids: list[int]) -> dict[int, int]:
@@ -220,15 +214,8 @@ class Heartbeat:
                 logger.warning("The live revision could not be sent", exc_info=True)
 
 
-heartbeats: dict[asyncio.AbstractEventLoop, Heartbeat] = {}
-
-
-def heartbeat() -> Heartbeat:
-    """The heartbeat of the running event loop."""
-    loop = asyncio.get_running_loop()
-    for old in [old for old in heartbeats if old.is_closed()]:
-        del heartbeats[old]
-    return heartbeats.setdefault(loop, Heartbeat())
+# The heartbeat of the running event loop.
+heartbeat = PerLoop(Heartbeat)
 
 
 # A full collection once this many sockets have left and none has for a while (or the
@@ -267,15 +254,8 @@ class Sweeper:
         gc.collect()
 
 
-sweepers: dict[asyncio.AbstractEventLoop, Sweeper] = {}
-
-
-def sweeper() -> Sweeper:
-    """The sweeper of the running event loop."""
-    loop = asyncio.get_running_loop()
-    for old in [old for old in sweepers if old.is_closed()]:
-        del sweepers[old]
-    return sweepers.setdefault(loop, Sweeper())
+# The sweeper of the running event loop.
+sweeper = PerLoop(Sweeper)
 
 
 class MeetingConsumer(AsyncWebsocketConsumer):

@@ -8,8 +8,6 @@ pages render the same partials, so a cell looks the same from a page load or a s
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.db.models import Count
@@ -20,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from . import clock
 from .board import Board, build_board
 from .gallery import ReportCard, build_gallery
+from .kept import Kept
 from .models import Initiative, Meeting, Topic
 
 # Fragment name → the template partial that renders it. Shared fragments go to the
@@ -217,9 +216,7 @@ def revision_mark(*, covers: Iterable[int], rendered: int, state: bool = False) 
 # shell, an import) raises the documents' revision through the signals, and must not be
 # hidden by the cache either. The creation time tells apart two meetings that were given
 # the same id in turn (a test's rolled-back transaction gives it again on SQLite).
-_sections: OrderedDict[tuple, dict[str, SafeString]] = OrderedDict()
-_sections_lock = threading.Lock()
-SECTIONS_KEPT = 64
+_sections: Kept[dict[str, SafeString]] = Kept(64)
 
 
 def as_of(meeting: Meeting) -> tuple:
@@ -233,20 +230,14 @@ def sections(meeting: Meeting, names: Iterable[str]) -> dict[str, SafeString]:
     rendered once per revision and minute however many pages ask for it."""
     names = list(dict.fromkeys(names))
     key = as_of(meeting)
-    with _sections_lock:
-        kept = _sections.get(key, {})
-        missing = [name for name in names if name not in kept]
+    kept = _sections.get(key, {})
+    missing = [name for name in names if name not in kept]
     if missing:
-        # Outside the lock: rendering reads the database. Two threads that miss at once
+        # Rendering reads the database, outside any lock: two threads that miss at once
         # both render the same text, and the second keeps its own.
         # Safe: the templates' own output, escaped as they rendered it.
         rendered = {name: mark_safe(text) for name, text in render_each(meeting, missing).items()}
-        with _sections_lock:
-            kept = _sections.setdefault(key, {})
-            kept.update(rendered)
-            _sections.move_to_end(key)
-            while len(_sections) > SECTIONS_KEPT:
-                _sections.popitem(last=False)
+        kept = _sections.put(key, {**_sections.get(key, {}), **rendered})
     return {name: kept[name] for name in names}
 
 
@@ -262,9 +253,7 @@ def current_state(meeting: Meeting, *, facilitator: bool) -> str:
 
 
 # The whole state, joined, for the sockets that connect at one revision.
-_states: OrderedDict[tuple, str] = OrderedDict()
-_states_lock = threading.Lock()
-STATES_KEPT = 64
+_states: Kept[str] = Kept(64)
 
 
 def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
@@ -278,15 +267,9 @@ def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
 def state_of(meeting: Meeting, *, facilitator: bool) -> str:
     """The state of a meeting just read, from the kept texts when its revisions match."""
     key = (facilitator, *as_of(meeting))
-    with _states_lock:
-        if key in _states:
-            _states.move_to_end(key)
-            return _states[key]
-    state = current_state(meeting, facilitator=facilitator)
-    with _states_lock:
-        _states[key] = state
-        while len(_states) > STATES_KEPT:
-            _states.popitem(last=False)
+    state = _states.get(key)
+    if state is None:
+        state = _states.put(key, current_state(meeting, facilitator=facilitator))
     return state
 
 

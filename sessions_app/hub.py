@@ -19,6 +19,8 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from .kept import PerLoop
+
 logger = logging.getLogger(__name__)
 
 # After the layer failed (Redis gone), wait this long before subscribing again.
@@ -111,12 +113,5 @@ class Hub:
                     await layer.group_discard(subscription.group, subscription.channel)
 
 
-hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
-
-
-def hub() -> Hub:
-    """The hub of the running event loop."""
-    loop = asyncio.get_running_loop()
-    for old in [old for old in hubs if old.is_closed()]:
-        del hubs[old]
-    return hubs.setdefault(loop, Hub())
+# The hub of the running event loop.
+hub = PerLoop(Hub)

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -26,13 +24,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .. import fragments
+from ..kept import Kept
 from ..models import Meeting
 
 PAGE = "sessions_app/phone.html"
 # Unguessable per process, so no text a user typed can pose as a placeholder.
 _STAND_IN = "frame" + secrets.token_hex(8)
 _PLACEHOLDER = re.compile(rf"{_STAND_IN}:(\w+):")
-FRAMES_KEPT = 64
 
 
 def _placeholder(name: str) -> str:
@@ -58,8 +56,7 @@ class Frame:
     no_topics: str
 
 
-_frames: OrderedDict[tuple, Frame | None] = OrderedDict()
-_frames_lock = threading.Lock()
+_frames: Kept[Frame | None] = Kept(64)
 
 
 def _personal(context: dict, **values) -> dict:
@@ -87,9 +84,9 @@ def _render_frame(context: dict) -> Frame | None:
         messages=[],
     )
     page = get_template(PAGE).render(stand_in)
-    no_topics = get_template(f"{PAGE}#mine").render(stand_in)
-    for name in ("me", "mine"):
-        part = get_template(f"{PAGE}#{name}").render(stand_in)
+    parts = {name: get_template(f"{PAGE}#{name}").render(stand_in) for name in ("me", "mine")}
+    no_topics = parts["mine"]
+    for name, part in parts.items():
         if page.count(part) != 1:
             return None
         page = page.replace(part, _placeholder(name))
@@ -98,18 +95,17 @@ def _render_frame(context: dict) -> Frame | None:
     return Frame(pieces=tuple(_PLACEHOLDER.split(page)), no_topics=no_topics)
 
 
+# A frame that could not be cut is kept too (as None), so that it is tried once per key.
+_NOT_KEPT = object()
+
+
 def _frame(meeting: Meeting, context: dict) -> Frame | None:
     # The key is read before the shared sections: a frame is never older than its key.
     key = (*fragments.as_of(meeting), translation.get_language())
-    with _frames_lock:
-        if key in _frames:
-            return _frames[key]
-    frame = _render_frame(context | {"shared": fragments.sections(meeting, fragments.SHARED)})
-    with _frames_lock:
-        _frames[key] = frame
-        _frames.move_to_end(key)
-        while len(_frames) > FRAMES_KEPT:
-            _frames.popitem(last=False)
+    frame = _frames.get(key, _NOT_KEPT)
+    if frame is _NOT_KEPT:
+        shared = fragments.sections(meeting, fragments.SHARED)
+        frame = _frames.put(key, _render_frame(context | {"shared": shared}))
     return frame
 
 
