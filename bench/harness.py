@@ -8,6 +8,7 @@ database of its own, so both are measured in the same run under the same load.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import html
 import io
@@ -25,7 +26,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -145,6 +146,35 @@ def report(benchmark: str, arguments: dict, started_load: list[float], **figures
         **figures,
     }
     print(json.dumps(line, ensure_ascii=False), flush=True)
+
+
+def server_arguments(parser: argparse.ArgumentParser) -> None:
+    """What every benchmark of the Daphne servers is asked: how many, over which layer and
+    database, and which revision to measure beside this checkout."""
+    parser.add_argument("--processes", type=int, default=1, help="Daphne processes")
+    parser.add_argument("--layer", choices=["memory", "redis"], help="default: memory for 1")
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
+
+
+def parsed(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The arguments, with the layer that the number of processes needs."""
+    args = parser.parse_args()
+    args.layer = args.layer or ("memory" if args.processes == 1 else "redis")
+    if args.processes > 1 and args.layer == "memory":
+        parser.error("several processes share nothing without --layer redis")
+    return args
+
+
+def run(benchmark: str, measure: Callable, args: argparse.Namespace, arguments: dict) -> None:
+    """Measure this checkout, and the baseline when asked, then print the one JSON line."""
+    stop_on_sigterm()
+    raise_open_files_limit()
+    started_load = load_average()
+    figures = {"now": measure(None, args)}
+    if args.baseline:
+        figures["baseline"] = measure(args.baseline, args)
+    report(benchmark, arguments, started_load, **figures)
 
 
 # --- processes ---------------------------------------------------------------------------

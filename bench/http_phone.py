@@ -32,13 +32,12 @@ from facilitator import open_projector
 from harness import (
     cpu_seconds,
     join_over_http,
-    load_average,
     log,
-    raise_open_files_limit,
-    report,
+    parsed,
+    run,
     running,
+    server_arguments,
     spread,
-    stop_on_sigterm,
 )
 
 
@@ -203,26 +202,14 @@ def measure(rev: str | None, args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--participants", type=int, default=200, help="phones joined over HTTP")
     parser.add_argument("--concurrency", type=int, default=50, help="requests at once")
     parser.add_argument("--duration", type=float, default=10, help="seconds of each load")
     parser.add_argument("--requests", type=int, default=20000, help="most requests per load")
-    parser.add_argument("--processes", type=int, default=1, help="Daphne processes")
-    parser.add_argument("--layer", choices=["memory", "redis"], help="default: memory for 1")
-    parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
-    args = parser.parse_args()
-    args.layer = args.layer or ("memory" if args.processes == 1 else "redis")
-    if args.processes > 1 and args.layer == "memory":
-        parser.error("several processes share nothing without --layer redis")
+    server_arguments(parser)
+    args = parsed(parser)
     if min(args.participants, args.concurrency, args.requests) < 1 or args.duration <= 0:
         parser.error("--participants, --concurrency, --requests and --duration must be positive")
-    stop_on_sigterm()
-    raise_open_files_limit()
-    started_load = load_average()
-    figures = {"now": measure(None, args)}
-    if args.baseline:
-        figures["baseline"] = measure(args.baseline, args)
     arguments = {
         "db": args.db,
         "processes": args.processes,
@@ -230,7 +217,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "duration_s": args.duration,
     }
-    report("http_phone", arguments, started_load, **figures)
+    run("http_phone", measure, args, arguments)
 
 
 if __name__ == "__main__":

@@ -34,15 +34,14 @@ from harness import (
     cpu_seconds,
     free_port,
     join_over_http,
-    load_average,
     log,
     open_socket,
-    raise_open_files_limit,
-    report,
+    parsed,
+    run,
     running,
+    server_arguments,
     spread,
     started,
-    stop_on_sigterm,
     topic_in_cell,
     wait_for_port,
     workdir,
@@ -270,27 +269,15 @@ def measure(rev: str | None, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200, help="phone sockets (default 200)")
-    parser.add_argument("--processes", type=int, default=1, help="Daphne processes")
-    parser.add_argument("--layer", choices=["memory", "redis"], help="default: memory for 1")
-    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    server_arguments(parser)
     parser.add_argument("--rounds", type=int, default=20, help="moves timed (after one warm-up)")
     parser.add_argument("--timeout", type=float, default=10, help="seconds a move may take")
     parser.add_argument("--pause", type=float, default=0.2, help="seconds between moves")
     parser.add_argument("--from", dest="source", default="B3", help="the topic's cell")
     parser.add_argument("--to", dest="goal", default="C3", help="an empty cell of its row")
-    parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
-    args = parser.parse_args()
-    args.layer = args.layer or ("memory" if args.processes == 1 else "redis")
-    if args.processes > 1 and args.layer == "memory":
-        parser.error("several processes share nothing without --layer redis")
+    args = parsed(parser)
     if args.clients < 1 or args.rounds < 1:
         parser.error("--clients and --rounds must be at least 1")
-    stop_on_sigterm()
-    raise_open_files_limit()
-    load = load_average()
-    figures = {"now": measure(None, args)}
-    if args.baseline:
-        figures["baseline"] = measure(args.baseline, args)
     arguments = {
         "clients": args.clients,
         "processes": args.processes,
@@ -298,7 +285,7 @@ def main() -> None:
         "db": args.db,
         "rounds": args.rounds,
     }
-    report("ws_fanout", arguments, load, **figures)
+    run("ws_fanout", measure, args, arguments)
 
 
 if __name__ == "__main__":

@@ -33,14 +33,13 @@ from facilitator import open_projector
 from harness import (
     cpu_seconds,
     join_over_http,
-    load_average,
     log,
     open_socket,
+    parsed,
     prepared,
-    raise_open_files_limit,
-    report,
     rss_kib,
-    stop_on_sigterm,
+    run,
+    server_arguments,
 )
 
 # Memory growth is counted from the end of this round on: the rounds before warm up.
@@ -210,24 +209,12 @@ def measure(rev: str | None, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200, help="phone sockets (default 200)")
-    parser.add_argument("--processes", type=int, default=1, help="Daphne processes")
-    parser.add_argument("--layer", choices=["memory", "redis"], help="default: memory for 1")
-    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    server_arguments(parser)
     parser.add_argument("--rounds", type=int, default=10, help="rounds of memory; 0: none")
     parser.add_argument("--deadline", type=float, default=5, help="seconds to have the state")
-    parser.add_argument("--baseline", metavar="REV", help="also measure this git revision")
-    args = parser.parse_args()
-    args.layer = args.layer or ("memory" if args.processes == 1 else "redis")
-    if args.processes > 1 and args.layer == "memory":
-        parser.error("several processes share nothing without --layer redis")
+    args = parsed(parser)
     if args.clients < 1 or args.rounds < 0:
         parser.error("--clients must be at least 1 and --rounds not negative")
-    stop_on_sigterm()
-    raise_open_files_limit()
-    load = load_average()
-    figures = {"now": measure(None, args)}
-    if args.baseline:
-        figures["baseline"] = measure(args.baseline, args)
     arguments = {
         "clients": args.clients,
         "processes": args.processes,
@@ -236,7 +223,7 @@ def main() -> None:
         "rounds": args.rounds,
         "deadline_s": args.deadline,
     }
-    report("ws_storm", arguments, load, **figures)
+    run("ws_storm", measure, args, arguments)
 
 
 if __name__ == "__main__":
