@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from sessions_app.identity import remember
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
 
 # The queries a request spends on its session: none when sessions are kept in the one
@@ -81,3 +82,11 @@ def without_revision_mark(html: str) -> str:
     found = REVISION_MARK.search(html)
     assert found, f"no revision mark at the end of {html[-160:]!r}"
     return html[: found.start()]
+
+
+def joined(client, participant: Participant):
+    """The test client's browser, remembered as this participant, as joining leaves it."""
+    session = client.session
+    remember(session, participant)
+    session.save()
+    return client

@@ -28,7 +28,6 @@ from pypdf import PdfReader
 
 from sessions_app import pdf, photos, reporting
 from sessions_app.consumers import CLOSE_BAD_MESSAGE, CLOSE_TOO_BIG
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import (
     Facilitator,
     Initiative,
@@ -43,7 +42,7 @@ from sessions_app.models import (
 )
 
 from .documents import media_files
-from .factories import make_meeting, make_topic
+from .factories import joined, make_meeting, make_topic
 from .hostile import FOLDED, FORMULA_STARTS, HOSTILE, KEPT, REFUSED, Hostile
 from .images import BAD_PHOTOS, phone_photo
 from .test_consumers import listening, participant_cookie, socket
@@ -71,13 +70,10 @@ def database() -> dict[str, list[dict]]:
     }
 
 
-def joined(participant: Participant) -> Client:
+def phone_of(participant: Participant) -> Client:
     phone = Client(HTTP_ACCEPT_LANGUAGE="en")
     phone.get("/")
-    session = phone.session
-    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    session.save()
-    return phone
+    return joined(phone, participant)
 
 
 @dataclass
@@ -111,7 +107,7 @@ def scene_in(phase: str) -> Scene:
     Meeting.objects.filter(pk=meeting.pk).update(phase=phase)
     meeting.refresh_from_db()
     tray = make_topic(meeting, title="Tray", convener=ann)
-    return Scene(meeting, lead, joined(ann), ann, topic, tray, photo, initiative)
+    return Scene(meeting, lead, phone_of(ann), ann, topic, tray, photo, initiative)
 
 
 # The fields ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from sessions_app import agenda, fragments, realtime
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import (
     Dot,
     Facilitator,
@@ -23,7 +22,7 @@ from sessions_app.models import (
     Topic,
 )
 
-from .factories import SESSION_QUERIES, make_meeting
+from .factories import SESSION_QUERIES, joined, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -104,10 +103,7 @@ def grow(size: int) -> tuple[Meeting, Participant]:
 
 
 def as_phone(client, person: Participant):
-    session = client.session
-    session[SESSION_KEY] = {str(person.meeting_id): person.token}
-    session.save()
-    return client
+    return joined(client, person)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Initiative, Meeting, Participant, Reflection, SentWrite, Topic
 
+from .factories import joined
 from .test_concurrency import on_postgres, run_together
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +24,7 @@ def ann(meeting):
 
 @pytest.fixture
 def phone(client, ann):
-    session = client.session
-    session[SESSION_KEY] = {str(ann.meeting_id): ann.token}
-    session.save()
-    return client
+    return joined(client, ann)
 
 
 def send(phone, name, meeting, **data):

@@ -11,10 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from sessions_app import throttles
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Initiative, Meeting, Participant, Reflection, Topic
 
-from .factories import make_meeting
+from .factories import joined, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +40,7 @@ def limits(settings):
 
 def _phone(participant: Participant, address: str = VENUE) -> Client:
     client = Client(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en")
-    session = client.session
-    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    session.save()
-    return client
+    return joined(client, participant)
 
 
 def _join(meeting: Meeting, name: str, address: str = VENUE):

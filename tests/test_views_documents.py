@@ -25,6 +25,7 @@ from sessions_app.models import Facilitator, Meeting, Participant
 from sessions_app.permissions import can_facilitate, can_read
 from sessions_app.signals import COORDINATORS_GROUP
 
+from .factories import joined
 from .test_consumers import _close_worker_connections  # noqa: F401 (closes the worker's connections)
 
 pytestmark = pytest.mark.django_db
@@ -54,10 +55,7 @@ def close(meeting: Meeting) -> None:
 def took_part(client, meeting: Meeting, name: str = "Ann"):
     """The client is the phone of someone who joined the meeting."""
     participant = Participant.objects.create(meeting=meeting, name=name)
-    session = client.session
-    session[SESSION_KEY] = {str(meeting.pk): participant.token}
-    session.save()
-    return client
+    return joined(client, participant)
 
 
 def test_documentation_pdf_downloads_for_a_coordinator_before_closing(

@@ -13,7 +13,7 @@ from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Interest, Meeting, Participant, Topic
 from sessions_app.views import phone_frame
 
-from .factories import make_meeting, make_topic
+from .factories import joined, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +26,7 @@ def ann(meeting):
 @pytest.fixture
 def phone(client, ann):
     """A browser that joined the meeting as Ann."""
-    session = client.session
-    session[SESSION_KEY] = {str(ann.meeting_id): ann.token}
-    session.save()
-    return client
+    return joined(client, ann)
 
 
 def htmx_post(client, name, *args, **data):

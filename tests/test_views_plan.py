@@ -8,7 +8,6 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from sessions_app import fragments
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import (
     Facilitator,
     Initiative,
@@ -20,7 +19,7 @@ from sessions_app.models import (
     Series,
 )
 
-from .factories import make_meeting, make_topic
+from .factories import joined, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +38,7 @@ def ann(planning):
 
 @pytest.fixture
 def phone(client, ann):
-    session = client.session
-    session[SESSION_KEY] = {str(ann.meeting_id): ann.token}
-    session.save()
-    return client
+    return joined(client, ann)
 
 
 @pytest.fixture

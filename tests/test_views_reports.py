@@ -12,10 +12,9 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from sessions_app import reporting
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Dot, Facilitator, Meeting, Participant, Pen, Report, ReportPhoto
 
-from .factories import make_meeting, make_topic
+from .factories import joined, make_meeting, make_topic
 from .images import phone_photo
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +38,7 @@ def topic(discussing, ann):
 
 
 def join(client, participant):
-    session = client.session
-    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    session.save()
-    return client
+    return joined(client, participant)
 
 
 @pytest.fixture

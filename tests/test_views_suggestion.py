@@ -12,11 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sessions_app import realtime
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Facilitator, Interest, Meeting, Participant, Topic
 from sessions_app.views import suggestion as suggestion_views
 
-from .factories import cell_of, make_meeting, make_topic, wall
+from .factories import cell_of, joined, make_meeting, make_topic, wall
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +48,7 @@ def other_facilitator_client(client, agenda_meeting):
 def participant_client(client, agenda_meeting):
     """A phone that joined the meeting: no account."""
     ann = Participant.objects.create(meeting=agenda_meeting, name="Ann")
-    session = client.session
-    session[SESSION_KEY] = {str(agenda_meeting.pk): ann.token}
-    session.save()
-    return client
+    return joined(client, ann)
 
 
 @pytest.fixture
