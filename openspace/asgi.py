@@ -24,7 +24,7 @@ from sessions_app.routing import websocket_urlpatterns  # noqa: E402
 application = BindOutbox(
     ProtocolTypeRouter(
         {
-            "http": ThreadedASGIHandler(settings.HTTP_THREADS),
+            "http": ThreadedASGIHandler(settings.HTTP_THREADS, settings.HTTP_SLOW_THREADS),
             # The session only: the socket reads its user itself, in the same trip to the
             # database as everything else it needs on connecting (consumers._open).
             "websocket": AllowedHostsOriginValidator(

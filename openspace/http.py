@@ -7,38 +7,75 @@ every request (asgiref's `ThreadSensitiveContext`): with a room of phones loadin
 at once, that was about a third of the server's CPU per page. Here the whole request runs
 as Django runs it under WSGI, in one call, on a thread taken from a fixed set and given
 back afterwards: its database connection stays with it (SQLite keeps its file open, the
-PostgreSQL pool gets its connection back at the request's end as before), and a slow
-request (a PDF, a write waiting for SQLite's lock) holds up only its own thread.
+PostgreSQL pool gets its connection back at the request's end as before).
+
+Two sets of threads, two lanes. Ordinary requests (pages, a phone's writes, the
+facilitator's board) take only a few milliseconds of Python each, and on CPython several
+of them at once only slow each other down: they take turns at the interpreter lock, and
+each turn costs. One thread (`HTTP_THREADS`) serves them in arrival order, which measured
+a third more pages a second and half the slowest answers of eight threads
+(docs/benchmarks.md). The requests that take long (a document rendered, a photo
+processed, a password checked, a suggestion computed, the admin) are marked `slow` where
+their routes are named and run on threads of their own (`HTTP_SLOW_THREADS`), so that
+they never hold up a phone.
 """
 
 from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache, wraps
 
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, get_resolver
 
 
-class ThreadedASGIHandler(ASGIHandler):
-    """Django's ASGI handler (request parsing, streaming, disconnects, signals) with the
-    middleware and the view run synchronously, in one thread per request, from a pool."""
+def slow(view):
+    """Mark a view whose requests take long: they run on the slow lane's threads.
 
-    def __init__(self, threads: int) -> None:
-        super().__init__()
-        # The synchronous chain, as under WSGI: an async view (the suggestion) is run by
-        # Django on the event loop, with this request's thread waiting for it.
-        self.load_middleware(is_async=False)
-        # One thread each (started at its first call): asgiref runs all thread-sensitive
-        # calls of a context on its executor.
+    As Django's `csrf_exempt` does, the mark goes on a wrapper, never on the view itself.
+    """
+
+    if iscoroutinefunction(view):
+
+        async def wrapper(*args, **kwargs):
+            return await view(*args, **kwargs)
+
+    else:
+
+        def wrapper(*args, **kwargs):
+            return view(*args, **kwargs)
+
+    wrapper.slow = True
+    return wraps(view)(wrapper)
+
+
+@lru_cache(maxsize=4096)
+def is_slow(urlconf: str, path: str) -> bool:
+    """Whether the view at this path is marked `slow`; every page of the admin is."""
+    try:
+        match = get_resolver(urlconf).resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "slow", False) or "admin" in match.namespaces
+
+
+class Lane:
+    """A fixed set of threads, each taken by one request at a time, in arrival order."""
+
+    def __init__(self, name: str, threads: int) -> None:
+        # One executor per thread (each started at its first call): asgiref runs all
+        # thread-sensitive calls of a context on its executor.
         self.executors = tuple(
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"http-{number}")
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{name}-{number}")
             for number in range(threads)
         )
         self._idle: asyncio.Queue[ThreadPoolExecutor] | None = None
 
-    def _pool(self) -> asyncio.Queue[ThreadPoolExecutor]:
+    def idle(self) -> asyncio.Queue[ThreadPoolExecutor]:
         """The idle threads, a queue made on the server's loop at its first request."""
         if self._idle is None:
             self._idle = asyncio.Queue()
@@ -46,10 +83,31 @@ class ThreadedASGIHandler(ASGIHandler):
                 self._idle.put_nowait(executor)
         return self._idle
 
+
+class ThreadedASGIHandler(ASGIHandler):
+    """Django's ASGI handler (request parsing, streaming, disconnects, signals) with the
+    middleware and the view run synchronously, in one thread per request, from a lane."""
+
+    def __init__(self, threads: int, slow_threads: int = 1) -> None:
+        super().__init__()
+        # The synchronous chain, as under WSGI: an async view (the suggestion) is run by
+        # Django on the event loop, with this request's thread waiting for it.
+        self.load_middleware(is_async=False)
+        self.quick = Lane("http", threads)
+        self.slow = Lane("http-slow", slow_threads)
+
+    @property
+    def executors(self) -> tuple[ThreadPoolExecutor, ...]:
+        return self.quick.executors + self.slow.executors
+
+    def lane(self, scope) -> Lane:
+        path = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
+        return self.slow if is_slow(settings.ROOT_URLCONF, path) else self.quick
+
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        idle = self._pool()
+        idle = self.lane(scope).idle()
         executor = await idle.get()
         try:
             # The started and finished signals (which close or give back the database

@@ -170,12 +170,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     }
 
-# The threads that serve HTTP requests in each server process (openspace/http.py): as
-# many requests run at once, the others wait their turn in arrival order. The database
-# pool above should hold at least as many connections, with some for the sockets.
-HTTP_THREADS = env_int("HTTP_THREADS", 8)
-if HTTP_THREADS < 1:
-    raise ImproperlyConfigured("HTTP_THREADS must be 1 or more")
+# The threads that serve HTTP requests in each server process (openspace/http.py): the
+# ordinary ones, one after another in arrival order by default, and those of the routes
+# marked slow (documents, photos, logging in, the suggestion, the admin). The database pool
+# above should hold at least as many connections as both together, with some for the sockets.
+HTTP_THREADS = env_int("HTTP_THREADS", 1)
+HTTP_SLOW_THREADS = env_int("HTTP_SLOW_THREADS", 4)
+for name, value in (("HTTP_THREADS", HTTP_THREADS), ("HTTP_SLOW_THREADS", HTTP_SLOW_THREADS)):
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be 1 or more")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from openspace.http import slow
 from sessions_app import throttles
 from sessions_app.views import (
     documents,
@@ -18,6 +19,8 @@ from sessions_app.views import (
     suggestion,
 )
 
+# Routes marked `slow` take long (a document rendered, a photo processed, a password checked,
+# a suggestion computed) and run on threads of their own, as does the admin (openspace/http.py).
 urlpatterns = [
     path("", meetings.home, name="home"),
     path("meetings/new/", setup.meeting_create, name="meeting_create"),
@@ -28,7 +31,7 @@ urlpatterns = [
     path("meetings/<int:pk>/copy/", setup.meeting_copy, name="meeting_copy"),
     path(
         "meetings/<int:pk>/documentation.pdf",
-        documents.documentation_pdf,
+        slow(documents.documentation_pdf),
         name="documentation_pdf",
     ),
     path("meetings/<int:pk>/action-plan.csv", documents.action_plan_csv, name="action_plan_csv"),
@@ -43,7 +46,7 @@ urlpatterns = [
     path("meetings/<int:pk>/phase/", projector.set_phase, name="set_phase"),
     path(
         "meetings/<int:pk>/suggestion/",
-        suggestion.suggest_placement,
+        slow(suggestion.suggest_placement),
         name="suggest_placement",
     ),
     path(
@@ -64,7 +67,7 @@ urlpatterns = [
     path("meetings/<int:pk>/publish/", plan.publish, name="publish"),
     path("meetings/<int:pk>/people/", reports.people_search, name="people_search"),
     path("meetings/<int:pk>/reports/", reports.reports_overview, name="reports_overview"),
-    path("meetings/<int:pk>/signs.pdf", reports.signs_pdf, name="signs_pdf"),
+    path("meetings/<int:pk>/signs.pdf", slow(reports.signs_pdf), name="signs_pdf"),
     path("meetings/<int:pk>/reports/<int:topic_id>/", reports.report_edit, name="report_edit"),
     path(
         "meetings/<int:pk>/reports/<int:topic_id>/field/",
@@ -73,7 +76,7 @@ urlpatterns = [
     ),
     path(
         "meetings/<int:pk>/reports/<int:topic_id>/photos/",
-        reports.report_edit_photos,
+        slow(reports.report_edit_photos),
         name="report_edit_photos",
     ),
     path(
@@ -143,7 +146,7 @@ urlpatterns = [
     ),
     path(
         "m/<int:meeting_id>/reports/<int:topic_id>/photos/",
-        reports.phone_report_photos,
+        slow(reports.phone_report_photos),
         name="phone_report_photos",
     ),
     path(
@@ -160,13 +163,13 @@ urlpatterns = [
     # An admin sets a forgotten password (`manage.py changepassword`, or the admin).
     path(
         "accounts/login/",
-        throttles.limit_failed_logins(auth_views.LoginView.as_view()),
+        slow(throttles.limit_failed_logins(auth_views.LoginView.as_view())),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin's own login, under the same limit as the one above.
-    path("admin/login/", throttles.limit_failed_logins(admin.site.login)),
+    path("admin/login/", slow(throttles.limit_failed_logins(admin.site.login))),
     path("admin/", admin.site.urls),
 ]
 

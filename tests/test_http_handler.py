@@ -1,4 +1,5 @@
-"""HTTP under the ASGI server: each request runs on one of a fixed set of threads."""
+"""HTTP under the ASGI server: each request runs on one of a fixed set of threads, ordinary
+requests on one lane and those of routes marked slow on another."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import asyncio
 import threading
 
 import pytest
+from asgiref.sync import iscoroutinefunction
 from channels.testing import HttpCommunicator
 from django.db import connections
-from django.urls import path
+from django.urls import path, resolve, reverse
 
-from openspace.http import ThreadedASGIHandler
+from openspace.http import ThreadedASGIHandler, is_slow, slow
 from sessions_app.models import Meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,7 +31,7 @@ def where(request):
     return HttpResponse(f"{threading.current_thread().name} {Meeting.objects.count()}")
 
 
-urlpatterns = [path("where/", where)]
+urlpatterns = [path("where/", where), path("slow/", slow(where))]
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def handler(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
     seen_threads.clear()
     release.clear()
-    handler = ThreadedASGIHandler(threads=2)
+    handler = ThreadedASGIHandler(threads=2, slow_threads=1)
     yield handler
     # The threads outlive the test: give back the connections they hold, as a server's
     # threads do when it stops.
@@ -47,8 +49,8 @@ def handler(settings):
         executor.shutdown()
 
 
-def get(handler, query: str = "") -> HttpCommunicator:
-    return HttpCommunicator(handler, "GET", f"/where/?{query}", headers=[(b"host", b"testserver")])
+def get(handler, query: str = "", *, where: str = "/where/") -> HttpCommunicator:
+    return HttpCommunicator(handler, "GET", f"{where}?{query}", headers=[(b"host", b"testserver")])
 
 
 async def test_requests_are_served_by_the_same_few_threads_with_the_database(handler):
@@ -71,3 +73,59 @@ async def test_a_request_that_waits_holds_only_its_own_thread(handler):
 
     assert quick["status"] == 200 and slow["status"] == 200
     assert quick["body"].split()[0] != slow["body"].split()[0]
+
+
+async def test_a_slow_route_runs_on_its_own_lane_and_holds_up_no_page(settings):
+    settings.ROOT_URLCONF = __name__
+    settings.ALLOWED_HOSTS = ["testserver"]
+    seen_threads.clear()
+    release.clear()
+    handler = ThreadedASGIHandler(threads=1, slow_threads=1)
+    try:
+        waiting = asyncio.ensure_future(
+            get(handler, "wait=1", where="/slow/").get_response(timeout=10)
+        )
+        while not seen_threads:
+            await asyncio.sleep(0.01)
+        # The one ordinary thread is free: a page is served while the slow request waits.
+        pages = [await get(handler).get_response(timeout=5) for _ in range(3)]
+        release.set()
+        slow_answer = await waiting
+    finally:
+        release.set()
+        for executor in handler.executors:
+            executor.submit(connections.close_all).result()
+            executor.shutdown()
+
+    assert [page["status"] for page in pages] == [200] * 3
+    assert {page["body"].split()[0] for page in pages} == {b"http-0_0"}
+    assert slow_answer["status"] == 200
+    assert slow_answer["body"].split()[0] == b"http-slow-0_0"
+
+
+def test_the_routes_that_take_long_are_marked_slow_and_the_pages_are_not(settings):
+    urlconf = settings.ROOT_URLCONF
+    for name, args in [
+        ("documentation_pdf", [1]),
+        ("signs_pdf", [1]),
+        ("suggest_placement", [1]),
+        ("report_edit_photos", [1, 2]),
+        ("phone_report_photos", [1, 2]),
+        ("login", []),
+    ]:
+        assert is_slow(urlconf, reverse(name, args=args)), name
+    assert is_slow(urlconf, "/admin/login/")
+    # The suggestion stays an async view under its mark.
+    assert iscoroutinefunction(resolve(reverse("suggest_placement", args=[1])).func)
+    assert is_slow(urlconf, reverse("admin:sessions_app_meeting_changelist"))
+    for name, args in [
+        ("phone", [1]),
+        ("phone_topic_create", [1]),
+        ("board_action", [1]),
+        ("projector", [1]),
+        ("join_code", ["ABC123"]),
+        ("agenda_ics", [1]),
+    ]:
+        assert not is_slow(urlconf, reverse(name, args=args)), name
+    # An address that leads nowhere is answered quickly, with a 404.
+    assert not is_slow(urlconf, "/no/such/page/")
