@@ -27,22 +27,25 @@ REVISION_ITEM = "revision:"
 UPDATE_RETURNING = {"postgresql", "sqlite"}
 
 
-def raise_live_revision(meeting_id: int) -> int:
+def raise_live_revision(meeting_id: int, *, documents: bool = False) -> int:
     """Count one more change of what live pages show; return the meeting's new revision.
 
-    One trip to the database where it can answer the update with the new value: every
-    write waits for it inside its transaction.
+    With `documents`, raise the documents' revision in the same statement, for a change
+    saved without signals (see signals.py). One trip to the database where it can answer
+    the update with the new value: every write waits for it inside its transaction.
     """
+    raised = ["live_revision", "revision"] if documents else ["live_revision"]
     if connection.vendor not in UPDATE_RETURNING:
-        Meeting.objects.filter(pk=meeting_id).update(live_revision=F("live_revision") + 1)
+        Meeting.objects.filter(pk=meeting_id).update(**{f: F(f) + 1 for f in raised})
         return Meeting.objects.values_list("live_revision", flat=True).get(pk=meeting_id)
     name = connection.ops.quote_name
     table = name(Meeting._meta.db_table)
-    column = name(Meeting._meta.get_field("live_revision").column)
+    columns = [name(Meeting._meta.get_field(field).column) for field in raised]
+    changes = ", ".join(f"{column} = {column} + 1" for column in columns)
     key = name(Meeting._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}",
+            f"UPDATE {table} SET {changes} WHERE {key} = %s RETURNING {columns[0]}",
             [meeting_id],
         )
         row = cursor.fetchone()
@@ -70,8 +73,9 @@ def _rendered(
     **extra,
 ) -> list[tuple[str, str]]:
     shared, facilitators = tuple(shared), tuple(facilitators)
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
+    try:
+        meeting = Meeting.objects.get(pk=meeting_id)
+    except Meeting.DoesNotExist:
         return []
     # Every page hears of every change, if only by its revision, so that none of them
     # mistakes a change it did not need for one it missed. The mark goes last: a message
@@ -85,11 +89,17 @@ def _rendered(
 
 
 def fragments_changed(
-    meeting_id: int, *, shared: Iterable[str] = (), facilitators: Iterable[str] = ()
+    meeting_id: int,
+    *,
+    shared: Iterable[str] = (),
+    facilitators: Iterable[str] = (),
+    documents: bool = False,
 ) -> None:
-    """After commit, send the fragments: shared ones to every page, the rest to facilitators."""
+    """After commit, send the fragments: shared ones to every page, the rest to facilitators.
+
+    With `documents`, the documents' revision is raised too (see `raise_live_revision`)."""
     shared, facilitators = tuple(shared), tuple(facilitators)
-    revision = raise_live_revision(meeting_id)
+    revision = raise_live_revision(meeting_id, documents=documents)
     realtime.after_commit(lambda _items: _rendered(meeting_id, shared, facilitators, [revision]))
 
 
@@ -111,16 +121,19 @@ def gathered(meeting_id: int, *, shared: Iterable[str] = (), facilitators: Itera
     )
 
 
-def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
+def agenda_changed(
+    meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None, documents: bool = False
+) -> None:
     """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
 
     A whole row, not a single cell, because a move can start or end a convener's clash
-    with another cell of the same slot.
+    with another cell of the same slot. With `documents`, as in `fragments_changed`.
     """
     fragments_changed(
         meeting.pk,
         shared=fragments.agenda_names(slot_ids),
         facilitators=["moderation", "wall_summary"],
+        documents=documents,
     )
 
 

@@ -11,23 +11,41 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, QuerySet, Value
 
 from .board import conveners_of
-from .models import Meeting, Participant, Topic
+from .models import Facilitator, Meeting, Participant, Topic
 
 User = AbstractBaseUser | AnonymousUser
+
+
+def with_facilitation(meetings: QuerySet[Meeting], user: User) -> QuerySet[Meeting]:
+    """The meetings, each read with whether this user is linked to one of its facilitators,
+    so that `can_facilitate` needs no query of its own for the link."""
+    if not user.is_authenticated:
+        return meetings
+    return meetings.annotate(
+        facilitation_user=Value(user.pk),
+        facilitation_linked=Exists(Facilitator.objects.filter(meeting=OuterRef("pk"), user=user)),
+    )
+
+
+def _linked(user: User, meeting: Meeting) -> bool:
+    # The answer read with the meeting counts only for the user it was read for.
+    if getattr(meeting, "facilitation_user", None) == user.pk:
+        return meeting.facilitation_linked
+    return meeting.facilitators.filter(user=user).exists()
 
 
 def can_facilitate(user: User, meeting: Meeting) -> bool:
     """Whether the user may change this meeting: its setup, phase and wall."""
     if not user.is_authenticated or not user.is_active:
         return False
-    # The cheapest answer first: a superuser's needs no query, a facilitator's link one,
-    # and the permission two (the user's and their groups'), read only when needed.
+    # The cheapest answer first: a superuser's needs no query, a facilitator's link one
+    # (or none, read with the meeting), and the permission two (the user's and their
+    # groups'), read only when needed.
     return (
-        user.is_superuser
-        or meeting.facilitators.filter(user=user).exists()
-        or user.has_perm("sessions_app.change_meeting")
+        user.is_superuser or _linked(user, meeting) or user.has_perm("sessions_app.change_meeting")
     )
 
 

@@ -37,10 +37,10 @@ PHONE_PAGE = SESSION + 3
 # topics, interest, merged topics, co-signing partners), the gallery (reports, photos,
 # dots), the facilitators, the plan with its members, and the closing circle.
 SHARED_SECTIONS = 13
-# The projector page: the session, the user, the meeting and the facilitator check (a
+# The projector page: the session, the user, the meeting with the facilitator check (a
 # facilitator's permissions are not read), then every section (rendered for it, not kept)
 # with the facilitators' own: the moderation's counts.
-PROJECTOR_PAGE = SESSION + 18
+PROJECTOR_PAGE = SESSION + 17
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
 # The messages of a change on the wall, to every page and to the facilitators: the

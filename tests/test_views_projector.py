@@ -12,6 +12,7 @@ from django.urls import reverse
 from sessions_app import fragments
 from sessions_app.board import build_board
 from sessions_app.models import Facilitator, Interest, Meeting, Participant, Topic
+from sessions_app.permissions import can_facilitate, with_facilitation
 
 from .factories import SESSION_QUERIES, cell_of, make_meeting, make_topic, wall
 
@@ -339,12 +340,13 @@ def test_a_move_on_the_board_is_answered_in_a_fixed_number_of_queries(
     facilitator_client.get(reverse("projector", args=[meeting.pk]))
 
     # The session when it is not kept in memory (several processes, with Redis); the
-    # user, the meeting and its facilitator link; in the transaction (a savepoint and
+    # user, the meeting with its facilitator link; in the transaction (a savepoint and
     # its release here) the locked meeting, the topic, the cell's slot and room, the
-    # cell's occupant, the slot's other topics, the conveners of all of them (the merged
-    # topics), the topic's update, the documents' revision and the live revision with its
+    # slot's topics (the cell's occupant among them), the conveners of all of them (the
+    # merged topics), the topic's update, and both revisions raised with the live one's
     # new value at once.
-    with django_capture_on_commit_callbacks(), django_assert_num_queries(SESSION_QUERIES + 15):
+    revisions = Meeting.objects.values_list("revision", "live_revision").get(pk=meeting.pk)
+    with django_capture_on_commit_callbacks(), django_assert_num_queries(SESSION_QUERIES + 12):
         response = board_post(
             facilitator_client,
             meeting,
@@ -356,3 +358,23 @@ def test_a_move_on_the_board_is_answered_in_a_fixed_number_of_queries(
 
     assert "“Freight” is now in C3." in response.content.decode()
     assert wall(meeting) == {"B3": "Ports", "C3": "Freight"}
+    # The documents' revision (the PDF's cache) and the live pages' each went up by one.
+    after = Meeting.objects.values_list("revision", "live_revision").get(pk=meeting.pk)
+    assert after == (revisions[0] + 1, revisions[1] + 1)
+
+
+def test_a_facilitator_link_read_with_the_meeting_counts_only_for_its_user(
+    meeting, facilitator, django_assert_num_queries
+):
+    stranger = get_user_model().objects.create_user("stranger", password="pw")
+    for_lead = with_facilitation(Meeting.objects.all(), facilitator).get(pk=meeting.pk)
+    for_stranger = with_facilitation(Meeting.objects.all(), stranger).get(pk=meeting.pk)
+
+    with django_assert_num_queries(0):
+        assert can_facilitate(facilitator, for_lead)
+    # The stranger's permissions are read; the link is not, it came with the meeting.
+    with django_assert_num_queries(2):
+        assert not can_facilitate(stranger, for_stranger)
+    # Read for one user, the meeting's answer is never taken for another's.
+    assert not can_facilitate(stranger, for_lead)
+    assert can_facilitate(facilitator, for_stranger)

@@ -19,14 +19,16 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ..identity import participant_in
 from ..models import Meeting
-from ..permissions import User, can_facilitate
+from ..permissions import User, can_facilitate, with_facilitation
 
 CODE_MAX = 12
 
 
 def facilitated_meeting(user: User, pk: int) -> Meeting:
     """The meeting with this id, if the user may run it: 404 if none, 403 if not theirs."""
-    meeting = get_object_or_404(Meeting.objects.select_related("series"), pk=pk)
+    meeting = get_object_or_404(
+        with_facilitation(Meeting.objects.select_related("series"), user), pk=pk
+    )
     if not can_facilitate(user, meeting):
         raise PermissionDenied(_("Only this meeting's facilitators can do that."))
     return meeting
