@@ -111,6 +111,10 @@ class Hub:
             if subscription.channel:
                 with suppress(Exception):
                     await layer.group_discard(subscription.group, subscription.channel)
+            # The ended task's traceback holds this frame, which holds the subscription: let
+            # go of the task, or the cycle (with the layer's queue it waited on) stays in
+            # memory until the collector's rare full pass (docs/benchmarks.md).
+            subscription.task = None
 
 
 # The hub of the running event loop.

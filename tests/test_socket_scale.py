@@ -5,6 +5,8 @@ and nothing left behind when the sockets leave."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -14,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sessions_app import consumers, fragments, realtime
-from sessions_app.hub import hub
+from sessions_app.hub import Hub, hub
 from sessions_app.models import Participant
 
 from .factories import make_topic
@@ -227,3 +229,26 @@ async def test_sockets_that_left_are_swept_once_they_stop_leaving(meeting, monke
         await asyncio.sleep(0.01)
 
     assert collections == [1]
+
+
+class _Member:
+    async def deliver(self, event: dict) -> None:
+        pass
+
+
+async def test_a_subscription_that_ended_is_freed_at_once_not_by_the_collector():
+    own, member = Hub(), _Member()
+    await own.join("freed", member)
+    subscription = own.subscriptions["freed"]
+    task, freed = subscription.task, weakref.ref(subscription)
+    gc.disable()
+    try:
+        own.leave("freed", member)
+        await asyncio.wait([task])
+        del subscription, task
+        await asyncio.sleep(0)
+        # Without a cycle, the last reference gone frees it: a room's thousand sockets
+        # leaving leave no garbage to pile up until the collector's rare full pass.
+        assert freed() is None
+    finally:
+        gc.enable()
