@@ -17,7 +17,9 @@ a third more pages a second and half the slowest answers of eight threads
 (docs/benchmarks.md). The requests that take long (a document rendered, a photo
 processed, a password checked, a suggestion computed, the admin) are marked `slow` where
 their routes are named and run on threads of their own (`HTTP_SLOW_THREADS`), so that
-they never hold up a phone.
+their work does not hold up a phone. A request that waits (for SQLite's write lock, or a
+free database connection) still holds its lane's thread while it waits; for more than
+one at a time, run more processes or raise `HTTP_THREADS`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from functools import lru_cache, wraps
 
 from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver
 
@@ -53,14 +55,25 @@ def slow(view):
     return wraps(view)(wrapper)
 
 
-@lru_cache(maxsize=4096)
-def is_slow(urlconf: str, path: str) -> bool:
-    """Whether the view at this path is marked `slow`; every page of the admin is."""
+def _resolves_slow(urlconf: str, path: str) -> bool:
     try:
         match = get_resolver(urlconf).resolve(path)
     except Resolver404:
         return False
     return getattr(match.func, "slow", False) or "admin" in match.namespaces
+
+
+_remembered = lru_cache(maxsize=1024)(_resolves_slow)
+# The app's own paths are short; a longer one is looked up each time, never kept, so that
+# no one can fill the memory with made-up paths.
+REMEMBERED_PATH_LENGTH = 200
+
+
+def is_slow(urlconf: str, path: str) -> bool:
+    """Whether the view at this path is marked `slow`; every page of the admin is."""
+    if len(path) > REMEMBERED_PATH_LENGTH:
+        return _resolves_slow(urlconf, path)
+    return _remembered(urlconf, path)
 
 
 class Lane:
@@ -101,7 +114,11 @@ class ThreadedASGIHandler(ASGIHandler):
         return self.quick.executors + self.slow.executors
 
     def lane(self, scope) -> Lane:
-        path = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
+        # The path within the site, as Django's ASGIRequest takes it (`path_info`).
+        path = scope["path"]
+        prefix = get_script_prefix(scope).rstrip("/")
+        if prefix and (path.startswith(prefix + "/") or path == prefix):
+            path = path[len(prefix) :] or "/"
         return self.slow if is_slow(settings.ROOT_URLCONF, path) else self.quick
 
     async def __call__(self, scope, receive, send) -> None:

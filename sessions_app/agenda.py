@@ -128,7 +128,7 @@ def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
     """Put the topic in the cell, or in the tray for None.
 
     An UPDATE without signals: the documents' revision is raised once for the whole change,
-    together with the live one, by `_changed(..., documents=True)`.
+    together with the live one, by `_changed`.
     """
     topic.slot, topic.room = slot, room
     topic.status = Status.PLACED if slot is not None else Status.RAISED
@@ -144,18 +144,13 @@ def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
     )
 
 
-def _changed(
-    meeting: Meeting,
-    *slot_ids: int | None,
-    topics: Iterable[Topic] = (),
-    documents: bool = False,
-) -> None:
+def _changed(meeting: Meeting, *slot_ids: int | None, topics: Iterable[Topic] = ()) -> None:
     """Announce the rows of the wall that changed, by slot id; None stands for the tray.
 
-    With `documents`, the meeting's documents changed too without saying so (`_put`). The
-    people who convene the moved topics are nudged to fetch their own list again.
+    The documents' revision is raised with the live one, always: `_put` writes without
+    signals. The people who convene the moved topics are nudged to fetch their own list.
     """
-    announce.agenda_changed(meeting, slot_ids=slot_ids, documents=documents)
+    announce.agenda_changed(meeting, slot_ids=slot_ids, documents=True)
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
     announce.nudge(people, meeting=meeting)
 
@@ -170,7 +165,7 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
     _require_empty(slot, room, in_slot)
     _require_conveners_free(topic, slot, in_slot)
     _put(topic, slot, room)
-    _changed(meeting, None, slot.pk, topics=[topic], documents=True)
+    _changed(meeting, None, slot.pk, topics=[topic])
     return topic
 
 
@@ -185,7 +180,7 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     _require_conveners_free(topic, slot, in_slot)
     before = topic.slot_id
     _put(topic, slot, room)
-    _changed(meeting, before, slot.pk, topics=[topic], documents=True)
+    _changed(meeting, before, slot.pk, topics=[topic])
     return topic
 
 
@@ -210,7 +205,7 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     _put(second, *first_cell)
     _put(first, *second_cell)
     slot_ids = (cell[0].pk if cell[0] else None for cell in (first_cell, second_cell))
-    _changed(meeting, *slot_ids, topics=[first, second], documents=True)
+    _changed(meeting, *slot_ids, topics=[first, second])
     return first, second
 
 
@@ -221,7 +216,7 @@ def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     topic = _topic(meeting, topic_id, action="unplace")
     before = topic.slot_id
     _put(topic, None, None)
-    _changed(meeting, before, None, topics=[topic], documents=True)
+    _changed(meeting, before, None, topics=[topic])
     return topic
 
 
@@ -324,13 +319,7 @@ def apply_placement(*, meeting: Meeting, moves: Sequence[Move]) -> list[Topic]:
     for move in moves:
         _put(topics[move.topic_id], slots[move.slot_id], rooms[move.room_id])
     changed = [move.source[0] if move.source else None for move in moves]
-    _changed(
-        meeting,
-        *changed,
-        *(move.slot_id for move in moves),
-        topics=topics.values(),
-        documents=True,
-    )
+    _changed(meeting, *changed, *(move.slot_id for move in moves), topics=topics.values())
     return [topics[move.topic_id] for move in moves]
 
 

@@ -72,7 +72,8 @@ class Hub:
         subscription.members.pop(member, None)
         if not subscription.members:
             del self.subscriptions[group]
-            subscription.task.cancel()
+            if subscription.task is not None:
+                subscription.task.cancel()
 
     def members(self, group: str) -> int:
         subscription = self.subscriptions.get(group)
@@ -106,15 +107,15 @@ class Hub:
                     except Exception:
                         logger.exception("A message could not be passed to a socket")
         finally:
+            # The ended task's traceback holds this frame, which holds the subscription: let
+            # go of the task, or the cycle (with the layer's queue it waited on) stays in
+            # memory until the collector's rare full pass (docs/benchmarks.md).
+            subscription.task = None
             if not subscription.ready.done():
                 subscription.ready.cancel()
             if subscription.channel:
                 with suppress(Exception):
                     await layer.group_discard(subscription.group, subscription.channel)
-            # The ended task's traceback holds this frame, which holds the subscription: let
-            # go of the task, or the cycle (with the layer's queue it waited on) stays in
-            # memory until the collector's rare full pass (docs/benchmarks.md).
-            subscription.task = None
 
 
 # The hub of the running event loop.

@@ -7,7 +7,8 @@ revision is raised in the database (`revision + 1`), never written from memory, 
 writers cannot both produce the same number.
 
 Queryset `update()` and `bulk_create()` send no signals: code that changes a meeting's
-rows that way calls `Meeting.bump_revision()` itself.
+rows that way calls `Meeting.bump_revision()` itself, or announces the change with
+`documents=True` (`announce.fragments_changed`), which raises it with the live revision.
 """
 
 from __future__ import annotations

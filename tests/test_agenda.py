@@ -9,7 +9,7 @@ from django.db.models import RestrictedError
 from sessions_app import agenda
 from sessions_app.board import conveners_of
 from sessions_app.errors import AgendaError
-from sessions_app.models import Interest, Participant, Topic
+from sessions_app.models import Interest, Meeting, Participant, Topic
 
 from .factories import cell_of, make_meeting, make_topic, wall
 
@@ -413,3 +413,31 @@ def test_a_closed_meeting_refuses_every_change_to_its_wall(meeting):
     assert wall(meeting) == {"A1": "Freight"}
     waiting.refresh_from_db()
     assert waiting.status == Topic.Status.RAISED
+
+
+@pytest.mark.parametrize("action", ["place", "move", "swap", "unplace", "apply"])
+def test_every_change_of_the_wall_raises_the_documents_and_the_live_revision_once(meeting, action):
+    placed = make_topic(meeting, title="Freight", cell="A1")
+    raised = make_topic(meeting, title="Ports")
+    target = cell_of(meeting, "B2")
+    before = Meeting.objects.values_list("revision", "live_revision").get(pk=meeting.pk)
+    updated = Topic.objects.get(pk=placed.pk).updated_at
+
+    if action == "place":
+        agenda.place_topic(meeting=meeting, topic_id=raised.pk, **target)
+    elif action == "move":
+        agenda.move_topic(meeting=meeting, topic_id=placed.pk, **target)
+    elif action == "swap":
+        agenda.swap_topics(meeting=meeting, topic_id=raised.pk, other_id=placed.pk)
+    elif action == "unplace":
+        agenda.unplace_topic(meeting=meeting, topic_id=placed.pk)
+    else:
+        Meeting.objects.filter(pk=meeting.pk).update(phase=Meeting.Phase.AGENDA)
+        move = agenda.Move(placed.pk, (placed.slot_id, placed.room_id), **target)
+        agenda.apply_placement(meeting=meeting, moves=[move])
+
+    after = Meeting.objects.values_list("revision", "live_revision").get(pk=meeting.pk)
+    # The PDF is made again after any of them, and every page hears of it.
+    assert after == (before[0] + 1, before[1] + 1)
+    if action != "place":
+        assert Topic.objects.get(pk=placed.pk).updated_at > updated

@@ -12,6 +12,7 @@ from channels.testing import HttpCommunicator
 from django.db import connections
 from django.urls import path, resolve, reverse
 
+from openspace import http
 from openspace.http import ThreadedASGIHandler, is_slow, slow
 from sessions_app.models import Meeting
 
@@ -49,12 +50,19 @@ def handler(settings):
         executor.shutdown()
 
 
+async def answered(communicator: HttpCommunicator, timeout: float) -> dict:
+    """The response, once the handler has finished with the request (its signals too)."""
+    response = await communicator.get_response(timeout=timeout)
+    await communicator.wait(timeout)
+    return response
+
+
 def get(handler, query: str = "", *, where: str = "/where/") -> HttpCommunicator:
     return HttpCommunicator(handler, "GET", f"{where}?{query}", headers=[(b"host", b"testserver")])
 
 
 async def test_requests_are_served_by_the_same_few_threads_with_the_database(handler):
-    answers = [await get(handler).get_response(timeout=5) for _ in range(5)]
+    answers = [await answered(get(handler), 5) for _ in range(5)]
 
     assert [answer["status"] for answer in answers] == [200] * 5
     assert all(answer["body"].endswith(b" 0") for answer in answers)
@@ -63,11 +71,11 @@ async def test_requests_are_served_by_the_same_few_threads_with_the_database(han
 
 
 async def test_a_request_that_waits_holds_only_its_own_thread(handler):
-    waiting = asyncio.ensure_future(get(handler, "wait=1").get_response(timeout=10))
+    waiting = asyncio.ensure_future(answered(get(handler, "wait=1"), 10))
     while not seen_threads:
         await asyncio.sleep(0.01)
 
-    quick = await get(handler).get_response(timeout=5)
+    quick = await answered(get(handler), 5)
     release.set()
     slow = await waiting
 
@@ -82,13 +90,11 @@ async def test_a_slow_route_runs_on_its_own_lane_and_holds_up_no_page(settings):
     release.clear()
     handler = ThreadedASGIHandler(threads=1, slow_threads=1)
     try:
-        waiting = asyncio.ensure_future(
-            get(handler, "wait=1", where="/slow/").get_response(timeout=10)
-        )
+        waiting = asyncio.ensure_future(answered(get(handler, "wait=1", where="/slow/"), 10))
         while not seen_threads:
             await asyncio.sleep(0.01)
         # The one ordinary thread is free: a page is served while the slow request waits.
-        pages = [await get(handler).get_response(timeout=5) for _ in range(3)]
+        pages = [await answered(get(handler), 5) for _ in range(3)]
         release.set()
         slow_answer = await waiting
     finally:
@@ -129,3 +135,23 @@ def test_the_routes_that_take_long_are_marked_slow_and_the_pages_are_not(setting
         assert not is_slow(urlconf, reverse(name, args=args)), name
     # An address that leads nowhere is answered quickly, with a 404.
     assert not is_slow(urlconf, "/no/such/page/")
+
+
+async def test_a_slow_route_is_found_under_the_sites_prefix(handler):
+    communicator = HttpCommunicator(
+        handler, "GET", "/site/slow/", headers=[(b"host", b"testserver")]
+    )
+    communicator.scope["root_path"] = "/site"
+
+    answer = await answered(communicator, 5)
+
+    assert answer["status"] == 200
+    assert answer["body"].split()[0] == b"http-slow-0_0"
+
+
+def test_a_made_up_long_path_is_looked_up_but_not_kept(settings):
+    long_path = "/m/" + "9" * 5000 + "/"
+    before = http._remembered.cache_info().currsize
+
+    assert not is_slow(settings.ROOT_URLCONF, long_path)
+    assert http._remembered.cache_info().currsize == before
