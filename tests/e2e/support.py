@@ -7,18 +7,22 @@ exactly as a deployment does. The fixtures that start it are in conftest.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import zoneinfo
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# The meetings' clock of the server under test (its TIME_ZONE), set rather than inherited.
+TIME_ZONE = "Europe/Stockholm"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -79,6 +83,7 @@ class Server:
             "MEDIA_ROOT": str(folder / "media"),
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
+            "TIME_ZONE": TIME_ZONE,
         }
         self.env.pop("REDIS_URL", None)  # one process: the in-memory layer is enough
 
@@ -140,6 +145,32 @@ class Server:
         meeting = self.demo_meeting()
         self.move_to_phase(meeting[0], phase)
         return meeting
+
+    def slots_from_now(self, meeting_id: int) -> None:
+        """Move the meeting's slots, in their order, so that the first started five minutes
+        ago on the server's clock: what the pages call "now" does not depend on the hour
+        the test runs at. Late in the evening the slots are shortened to end by midnight."""
+        now = dt.datetime.now(zoneinfo.ZoneInfo(TIME_ZONE)).replace(second=0, microsecond=0)
+        day = now.replace(hour=0, minute=0)
+        start = max(day, now - dt.timedelta(minutes=5))
+        slots = self.query(
+            "SELECT id FROM sessions_app_slot WHERE meeting_id = ? ORDER BY number", meeting_id
+        )
+        left = day + dt.timedelta(hours=23, minutes=59) - start
+        length = max(dt.timedelta(minutes=1), min(dt.timedelta(minutes=25), left / len(slots)))
+        for index, (slot_id,) in enumerate(slots):
+            starts = start + index * length
+            self.query(
+                "UPDATE sessions_app_slot SET starts = ?, ends = ? WHERE id = ?",
+                starts.strftime("%H:%M:%S"),
+                (starts + length).strftime("%H:%M:%S"),
+                slot_id,
+            )
+        self.query(
+            "UPDATE sessions_app_meeting SET revision = revision + 1,"
+            " live_revision = live_revision + 1 WHERE id = ?",
+            meeting_id,
+        )
 
     def move_to_phase(self, meeting_id: int, phase: str) -> None:
         """Set a meeting's phase behind the app's back, raising its live revision as the

@@ -60,6 +60,7 @@ def test_the_second_half_from_the_discussions_to_the_documentation(browser, serv
     from playwright.sync_api import expect
 
     meeting_id, code = server.demo_meeting_in_phase("agenda")
+    server.slots_from_now(meeting_id)
     projector = open_projector(browser, server, meeting_id)
     set_phase(projector, "discussions")
     expect(projector.locator("#now .now-topics")).to_be_visible()
