@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.utils.module_loading import import_string
 
 from sessions_app.identity import remember
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
@@ -90,3 +92,12 @@ def joined(client, participant: Participant):
     remember(session, participant)
     session.save()
     return client
+
+
+def participant_session_key(participant: Participant) -> str:
+    """A new browser session remembered as this participant, as joining leaves it: its key,
+    the value of the session cookie."""
+    session: SessionBase = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    remember(session, participant)
+    session.create()
+    return session.session_key

@@ -22,12 +22,11 @@ from sessions_app import (
 )
 from sessions_app.closing import ClosingError
 from sessions_app.errors import DomainError, FacilitationError
-from sessions_app.identity import SESSION_KEY
 from sessions_app.interchange import export_document
 from sessions_app.models import Initiative, Meeting, Participant, Reflection, Report
 
 from .documents import row_counts
-from .factories import cell_of, make_topic
+from .factories import cell_of, joined, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -62,9 +61,7 @@ def test_an_anonymous_reflection_never_shows_its_author(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         closing.leave_reflection(participant=ann, typed="Brave words.", anonymous=True)
-    session = client.session
-    session[SESSION_KEY] = {str(circle.pk): ann.token}
-    session.save()
+    joined(client, ann)
 
     reflection = Reflection.objects.get()
     assert reflection.participant == ann and reflection.anonymous  # kept, never shown

@@ -13,15 +13,19 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from django.test import Client
 
 from sessions_app import agenda, facilitation, realtime, reporting, services, vernissage
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Facilitator, Meeting, Participant, Report
 
-from .factories import cell_of, make_meeting, make_topic, without_revision_mark
+from .factories import (
+    cell_of,
+    make_meeting,
+    make_topic,
+    participant_session_key,
+    without_revision_mark,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,10 +45,7 @@ def asgi_application():
 
 
 def participant_cookie(participant: Participant) -> bytes:
-    session = SessionStore()
-    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
+    return f"{settings.SESSION_COOKIE_NAME}={participant_session_key(participant)}".encode()
 
 
 def facilitator_cookie(meeting) -> bytes:

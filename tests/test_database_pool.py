@@ -17,18 +17,16 @@ from urllib.request import Request, build_opener
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 from psycopg_pool import PoolTimeout
 
-from sessions_app.identity import SESSION_KEY
 from sessions_app.middleware import RETRY_AFTER_SECONDS, BusyDatabase
 from sessions_app.models import Participant, Topic
 
-from .factories import make_meeting
+from .factories import make_meeting, participant_session_key
 
 
 def no_connection() -> OperationalError:
@@ -89,10 +87,7 @@ def small_pool():
 
 
 def phone_of(participant):
-    store = SessionStore()
-    store[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    store.create()
-    session = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    session = f"{settings.SESSION_COOKIE_NAME}={participant_session_key(participant)}"
     cookies = f"{session}; {settings.CSRF_COOKIE_NAME}={CSRF}"
     opener = build_opener()
     opener.addheaders = [("Cookie", cookies), ("X-CSRFToken", CSRF), ("HX-Request", "true")]

@@ -30,7 +30,6 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
@@ -38,7 +37,6 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sessions_app import consumers, photos, realtime
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import (
     Dot,
     Facilitator,
@@ -58,7 +56,7 @@ from sessions_app.models import (
 )
 from sessions_app.signals import COORDINATORS_GROUP
 
-from .factories import make_meeting, make_topic
+from .factories import make_meeting, make_topic, participant_session_key
 from .images import phone_photo
 
 Phase = Meeting.Phase
@@ -125,13 +123,6 @@ class World:
     spare_user: int = 0
     group: int = 0
     sessions: dict[str, str] = field(default_factory=dict)
-
-
-def _participant_session(participant: Participant) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    session.create()
-    return session.session_key
 
 
 def _user_session(user: User) -> str:
@@ -215,10 +206,10 @@ def build_world() -> World:
 
     w.sessions = {role: _user_session(user) for role, user in users.items()}
     w.sessions |= {
-        "participant": _participant_session(pat),
-        "convener": _participant_session(cleo),
-        "pen_holder": _participant_session(hugo),
-        "other_participant": _participant_session(quinn),
+        "participant": participant_session_key(pat),
+        "convener": participant_session_key(cleo),
+        "pen_holder": participant_session_key(hugo),
+        "other_participant": participant_session_key(quinn),
     }
     return w
 

@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Initiative, Meeting, Participant, Reflection, SentWrite, Topic
 
 from .factories import joined
@@ -71,9 +70,7 @@ def test_a_key_of_another_form_is_ignored_and_the_write_saved(phone, meeting, ke
 def test_keys_are_per_phone(client, phone, meeting, ann):
     send(phone, "phone_topic_create", meeting, title="Ports", request_key=KEY)
     bo = Participant.objects.create(meeting=meeting, name="Bo")
-    session = client.session
-    session[SESSION_KEY] = {str(meeting.pk): bo.token}
-    session.save()
+    joined(client, bo)
 
     send(client, "phone_topic_create", meeting, title="Rail", request_key=KEY)
 
@@ -112,11 +109,7 @@ def test_the_same_write_arriving_twice_at_once_is_saved_once(meeting, ann):
     """Two copies of one proposal in flight together: the key's row lets one through."""
     phones = []
     for _ in range(2):
-        phone = Client()
-        session = phone.session
-        session[SESSION_KEY] = {str(meeting.pk): ann.token}
-        session.save()
-        phones.append(phone)
+        phones.append(joined(Client(), ann))
     answers = []
 
     def post(phone):

@@ -12,21 +12,21 @@ from urllib.parse import quote
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator, WebsocketCommunicator
-from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from pypdf import PdfReader
 
 from sessions_app import facilitation, pdf
-from sessions_app.identity import SESSION_KEY
 from sessions_app.interchange import Bundle, import_document
 from sessions_app.models import Facilitator, Meeting, Participant
 from sessions_app.permissions import can_facilitate, can_read
 from sessions_app.signals import COORDINATORS_GROUP
 
 from .factories import joined
-from .test_consumers import _close_worker_connections  # noqa: F401 (closes the worker's connections)
+from .test_consumers import (
+    _close_worker_connections,  # noqa: F401 (closes the worker's connections)
+    participant_cookie,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -289,13 +289,6 @@ def test_a_phone_that_took_part_scans_the_closed_qr_code_to_its_own_page(client,
     scanned = client.get(reverse("join_code", args=[seed_meeting.join_code]))
 
     assert scanned["Location"] == reverse("phone", args=[seed_meeting.pk])
-
-
-def participant_cookie(participant: Participant) -> bytes:
-    session = SessionStore()
-    session[SESSION_KEY] = {str(participant.meeting_id): participant.token}
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}".encode()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -188,9 +188,7 @@ def test_topic_share_and_cosign_make_a_pair(phone, client, meeting, ann):
 
     topic.refresh_from_db()
     assert (topic.status, topic.partner) == ("shared", bo)
-    session = phone.session
-    session[SESSION_KEY] = {str(meeting.pk): bo.token}
-    session.save()
+    joined(phone, bo)
     bo_page = phone.get(reverse("phone", args=[meeting.pk])).content.decode()
     assert "Shared with you" in bo_page and "Ports" in bo_page and "From Ann" in bo_page
 
@@ -459,11 +457,7 @@ def test_the_kept_frame_shows_each_phone_its_own_name_marks_token_and_nonce(phon
     Interest.objects.create(participant=bo, topic=topic)
     url = reverse("phone", args=[meeting.pk])
     ann_page = phone.get(url)
-    other = Client()
-    session = other.session
-    session[SESSION_KEY] = {str(meeting.pk): bo.token}
-    session.save()
-    bo_page = other.get(url)
+    bo_page = joined(Client(), bo).get(url)
     ann_html, bo_html = ann_page.content.decode(), bo_page.content.decode()
 
     assert "Ann, INAB" in ann_html and "Ann, INAB" not in bo_html
