@@ -323,9 +323,15 @@ class ClosingPartAdmin(TypedTextAdmin):
         self.tell(meeting)
 
     def delete_queryset(self, request, queryset) -> None:
+        # Each meeting locked and told once, however many of its rows go.
         with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)
+            rows = list(queryset)
+            ids = sorted({self.meeting_of(obj).pk for obj in rows})
+            meetings = [Meeting.objects.locked(pk) for pk in ids]
+            for obj in rows:
+                super().delete_model(request, obj)
+            for meeting in meetings:
+                self.tell(meeting)
 
 
 class InitiativeMemberInline(TypedTextInline):

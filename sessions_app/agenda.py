@@ -150,7 +150,7 @@ def _changed(meeting: Meeting, *slot_ids: int | None, topics: Iterable[Topic] = 
     The documents' revision is raised with the live one, always: `_put` writes without
     signals. The people who convene the moved topics are nudged to fetch their own list.
     """
-    announce.agenda_changed(meeting, slot_ids=slot_ids, documents=True)
+    announce.agenda_changed(meeting, slot_ids=slot_ids)
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
     announce.nudge(people, meeting=meeting)
 

@@ -121,19 +121,18 @@ def gathered(meeting_id: int, *, shared: Iterable[str] = (), facilitators: Itera
     )
 
 
-def agenda_changed(
-    meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None, documents: bool = False
-) -> None:
+def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
     """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
 
     A whole row, not a single cell, because a move can start or end a convener's clash
-    with another cell of the same slot. With `documents`, as in `fragments_changed`.
+    with another cell of the same slot. The documents' revision is raised too: the agenda
+    writes its topics without signals (agenda._put).
     """
     fragments_changed(
         meeting.pk,
         shared=fragments.agenda_names(slot_ids),
         facilitators=["moderation", "wall_summary"],
-        documents=documents,
+        documents=True,
     )
 
 

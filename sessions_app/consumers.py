@@ -53,7 +53,6 @@ STATE_AT_MOST_EVERY = 2.0
 class Opening:
     """What a socket learns on connecting, in one trip to the database."""
 
-    meeting_id: int
     facilitator: bool
     groups: list[str]
     state: str
@@ -127,7 +126,7 @@ def _open_many(requests: list[tuple[SessionBase, int]]) -> list[Opening | None]:
         if participant is not None:
             groups.append(realtime.participant_group(participant.pk))
         state = fragments.state_of(meeting, facilitator=facilitator)
-        openings.append(Opening(meeting.pk, facilitator, groups, state))
+        openings.append(Opening(facilitator, groups, state))
     return openings
 
 

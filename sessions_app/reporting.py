@@ -251,8 +251,3 @@ def pen_counts(meeting: Meeting) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .values_list("topic_id", "n")
     )
-
-
-def pens_of(participant: Participant) -> list[int]:
-    """Ids of the topics whose pen this phone holds."""
-    return list(participant.pens.values_list("topic_id", flat=True))

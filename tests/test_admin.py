@@ -247,6 +247,22 @@ def test_admin_deleting_a_reflection_reaches_every_open_page(
     assert realtime.meeting_group(meeting.pk) in dict(sent)
 
 
+def test_admin_deleting_reflections_together_tells_their_meeting_once(
+    admin_client, meeting, sent, django_capture_on_commit_callbacks
+):
+    rows = [Reflection.objects.create(meeting=meeting, text=f"Tanke {n}") for n in range(3)]
+    url = reverse("admin:sessions_app_reflection_changelist")
+    chosen = {"action": "delete_selected", "post": "yes", "_selected_action": [r.pk for r in rows]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, chosen)
+
+    assert response.status_code == 302
+    assert not Reflection.objects.exists()
+    to_all = [group for group, _ in sent if group == realtime.meeting_group(meeting.pk)]
+    assert len(to_all) == 1
+
+
 def test_admin_never_shows_who_wrote_an_anonymous_reflection(admin_client, meeting):
     author = Participant.objects.create(meeting=meeting, name="Hemliga Hedvig")
     reflection = Reflection.objects.create(

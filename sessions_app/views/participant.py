@@ -104,7 +104,7 @@ def mine_context(participant: Participant, **extra) -> dict:
 def _my_topics(participant: Participant):
     """One's own topics and those shared with one, in one query. A merged topic stays
     listed, with the topic it now belongs to; a withdrawn one goes, and a partner sees a
-    draft only once it is shared (the same rule as _topics_sql)."""
+    draft only once it is shared (the same rule as the topics part of _marks_sql)."""
     return (
         Topic.objects.filter(
             Q(convener=participant) | (Q(partner=participant) & ~Q(status=Status.DRAFT))
