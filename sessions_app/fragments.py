@@ -258,8 +258,9 @@ _states: Kept[str] = Kept(64)
 
 def current_state_of(meeting_id: int, *, facilitator: bool) -> str:
     """The meeting's state for a projector or a phone, rendered once per live revision."""
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
+    try:
+        meeting = Meeting.objects.get(pk=meeting_id)
+    except Meeting.DoesNotExist:
         return ""
     return state_of(meeting, facilitator=facilitator)
 

@@ -36,18 +36,38 @@ urlpatterns = [path("where/", where), path("slow/", slow(where))]
 
 
 @pytest.fixture
-def handler(settings):
+def make_handler(settings):
+    """Handlers of this module's routes with the threads asked for, stopped afterwards."""
     settings.ROOT_URLCONF = __name__
     settings.ALLOWED_HOSTS = ["testserver"]
     seen_threads.clear()
     release.clear()
-    handler = ThreadedASGIHandler(threads=2, slow_threads=1)
-    yield handler
+    made = []
+
+    def make(threads: int, slow_threads: int) -> ThreadedASGIHandler:
+        made.append(ThreadedASGIHandler(threads=threads, slow_threads=slow_threads))
+        return made[-1]
+
+    yield make
+    release.set()
     # The threads outlive the test: give back the connections they hold, as a server's
     # threads do when it stops.
-    for executor in handler.executors:
-        executor.submit(connections.close_all).result()
-        executor.shutdown()
+    for handler in made:
+        for executor in handler.executors:
+            executor.submit(connections.close_all).result()
+            executor.shutdown()
+
+
+@pytest.fixture
+def handler(make_handler):
+    return make_handler(threads=2, slow_threads=1)
+
+
+async def first_request_seen() -> None:
+    """Until a request reached the view; a test fails rather than hangs if none does."""
+    async with asyncio.timeout(5):
+        while not seen_threads:
+            await asyncio.sleep(0.01)
 
 
 async def answered(communicator: HttpCommunicator, timeout: float) -> dict:
@@ -72,8 +92,7 @@ async def test_requests_are_served_by_the_same_few_threads_with_the_database(han
 
 async def test_a_request_that_waits_holds_only_its_own_thread(handler):
     waiting = asyncio.ensure_future(answered(get(handler, "wait=1"), 10))
-    while not seen_threads:
-        await asyncio.sleep(0.01)
+    await first_request_seen()
 
     quick = await answered(get(handler), 5)
     release.set()
@@ -83,25 +102,14 @@ async def test_a_request_that_waits_holds_only_its_own_thread(handler):
     assert quick["body"].split()[0] != slow["body"].split()[0]
 
 
-async def test_a_slow_route_runs_on_its_own_lane_and_holds_up_no_page(settings):
-    settings.ROOT_URLCONF = __name__
-    settings.ALLOWED_HOSTS = ["testserver"]
-    seen_threads.clear()
-    release.clear()
-    handler = ThreadedASGIHandler(threads=1, slow_threads=1)
-    try:
-        waiting = asyncio.ensure_future(answered(get(handler, "wait=1", where="/slow/"), 10))
-        while not seen_threads:
-            await asyncio.sleep(0.01)
-        # The one ordinary thread is free: a page is served while the slow request waits.
-        pages = [await answered(get(handler), 5) for _ in range(3)]
-        release.set()
-        slow_answer = await waiting
-    finally:
-        release.set()
-        for executor in handler.executors:
-            executor.submit(connections.close_all).result()
-            executor.shutdown()
+async def test_a_slow_route_runs_on_its_own_lane_and_holds_up_no_page(make_handler):
+    handler = make_handler(threads=1, slow_threads=1)
+    waiting = asyncio.ensure_future(answered(get(handler, "wait=1", where="/slow/"), 10))
+    await first_request_seen()
+    # The one ordinary thread is free: a page is served while the slow request waits.
+    pages = [await answered(get(handler), 5) for _ in range(3)]
+    release.set()
+    slow_answer = await waiting
 
     assert [page["status"] for page in pages] == [200] * 3
     assert {page["body"].split()[0] for page in pages} == {b"http-0_0"}

@@ -443,7 +443,14 @@ def test_the_phone_page_from_the_kept_frame_is_the_page_rendered_in_full(
     if with_topics:
         make_topic(meeting, convener=ann, title="Fika <for> all", status=Topic.Status.DRAFT)
     url = reverse("phone", args=[meeting.pk])
+    framed = []
+    render_page = phone_frame.render_page
+    monkeypatch.setattr(
+        phone_frame, "render_page", lambda *args: framed.append(render_page(*args)) or framed[-1]
+    )
     from_frame = phone.get(url).content.decode()
+    # The first page really came from the kept frame, not from the full render.
+    assert framed and framed[0] is not None
     monkeypatch.setattr(phone_frame, "render_page", lambda *args: None)
     in_full = phone.get(url).content.decode()
 
