@@ -101,3 +101,16 @@ def participant_session_key(participant: Participant) -> str:
     remember(session, participant)
     session.create()
     return session.session_key
+
+
+def formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
+    """What a browser posts for a Django formset: its management form and each row."""
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data |= {f"{prefix}-{index}-{key}": value for key, value in row.items()}
+    return data

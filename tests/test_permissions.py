@@ -56,7 +56,7 @@ from sessions_app.models import (
 )
 from sessions_app.signals import COORDINATORS_GROUP
 
-from .factories import make_meeting, make_topic, participant_session_key
+from .factories import formset, make_meeting, make_topic, participant_session_key
 from .images import phone_photo
 
 Phase = Meeting.Phase
@@ -402,18 +402,6 @@ def participant_of(w: World, role: str) -> int | None:
 
 def _meeting_row(w: World) -> Meeting:
     return Meeting.objects.get(pk=w.meeting)
-
-
-def formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data |= {f"{prefix}-{index}-{key}": value for key, value in row.items()}
-    return data
 
 
 def meeting_form(title: str, series: int | str = "", number: str = "") -> dict:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from sessions_app import realtime
 from sessions_app.models import Facilitator, Meeting, Room, Series, Slot
 
-from .factories import make_meeting, make_topic
+from .factories import formset, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -37,18 +37,6 @@ def stranger(client) -> User:
     return user
 
 
-def formset_data(prefix: str, rows: list[dict], initial: int = 0) -> dict:
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(len(rows)),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
-    return data
-
-
 def meeting_data(**overrides) -> dict:
     data = {
         "title": "Lärandeträff 5",
@@ -58,8 +46,8 @@ def meeting_data(**overrides) -> dict:
         "lookback": "Våga stanna i det jobbiga",
         "method": "Open Space",
         "dots_per_person": "3",
-        **formset_data("facilitators", [{"name": "Rebecka Janols", "role": "innovationsledare"}]),
-        **formset_data(
+        **formset("facilitators", [{"name": "Rebecka Janols", "role": "innovationsledare"}]),
+        **formset(
             "links", [{"title": "Metodbanken", "url": "https://www.metodbanken.se/post/open-space"}]
         ),
     }
@@ -140,7 +128,7 @@ def test_meeting_edit_by_a_linked_facilitator_saves(client, stranger):
     meeting = make_meeting()
     Facilitator.objects.create(meeting=meeting, name="Stranger", user=stranger)
     data = meeting_data(title="Renamed")
-    data.update(formset_data("facilitators", [], initial=0))
+    data.update(formset("facilitators", [], initial=0))
 
     client.post(reverse("meeting_edit", args=[meeting.pk]), data)
 
@@ -158,7 +146,7 @@ def own_meeting(stranger) -> Meeting:
 
 def edit_data(**overrides) -> dict:
     data = meeting_data(**overrides)
-    data.update(formset_data("facilitators", [], initial=0))
+    data.update(formset("facilitators", [], initial=0))
     return data
 
 
@@ -207,7 +195,7 @@ def test_the_account_is_typed_by_username_and_no_account_is_listed(client, own_m
     rows = [{"name": "Rebecka Janols", "role": "", "user": "rebecka"}]
 
     page = client.get(url).content.decode()
-    client.post(url, {**meeting_data(), **formset_data("facilitators", rows)})
+    client.post(url, {**meeting_data(), **formset("facilitators", rows)})
 
     assert "root-account" not in page and "rebecka" not in page
     facilitator = own_meeting.facilitators.get(name="Rebecka Janols")
@@ -218,7 +206,7 @@ def test_the_account_is_typed_by_username_and_no_account_is_listed(client, own_m
 
 def test_an_unknown_username_is_refused_and_nothing_changes(client, own_meeting):
     rows = [{"name": "Nobody", "role": "", "user": "no-such-user"}]
-    data = {**meeting_data(title="Renamed"), **formset_data("facilitators", rows)}
+    data = {**meeting_data(title="Renamed"), **formset("facilitators", rows)}
 
     response = client.post(reverse("meeting_edit", args=[own_meeting.pk]), data)
 
@@ -332,7 +320,7 @@ def test_meeting_slots_refuses_slots_past_midnight(client, organiser):
 def test_meeting_rooms_adds_renames_and_sets_capacity(client, organiser):
     meeting = make_meeting(rooms="AB")
     a, b = meeting.rooms.all()
-    data = formset_data(
+    data = formset(
         "rooms",
         [
             {"id": a.pk, "code": "A", "name": "Stora salen", "capacity": "30"},
@@ -351,7 +339,7 @@ def test_meeting_rooms_adds_renames_and_sets_capacity(client, organiser):
 def test_meeting_rooms_refuses_a_bad_code(client, organiser):
     meeting = make_meeting(rooms="A")
     a = meeting.rooms.get()
-    data = formset_data(
+    data = formset(
         "rooms",
         [{"id": a.pk, "code": "A", "name": ""}, {"code": "A 1", "name": ""}],
         initial=1,
@@ -368,7 +356,7 @@ def test_meeting_rooms_refuses_to_remove_a_room_holding_a_topic(client, organise
     meeting = make_meeting(rooms="AB")
     make_topic(meeting, title="Freight", cell="B1")
     a, b = meeting.rooms.all()
-    data = formset_data(
+    data = formset(
         "rooms",
         [{"id": a.pk, "code": "A", "name": ""}, {"id": b.pk, "code": "B", "DELETE": "on"}],
         initial=2,
@@ -476,7 +464,7 @@ def test_meeting_rooms_change_reaches_every_open_page(
 ):
     meeting = make_meeting(rooms="A")
     a = meeting.rooms.get()
-    data = formset_data(
+    data = formset(
         "rooms", [{"id": a.pk, "code": "A", "name": ""}, {"code": "B", "name": "Biblioteket"}], 1
     )
 
@@ -512,7 +500,7 @@ def test_a_closed_meetings_setup_is_refused_with_a_message(client, organiser):
     posts = {
         "meeting_edit": edit_data(title="Renamed after closing"),
         "meeting_slots": {"first_starts": "09:00", "length": "25", "gap": "5", "count": "5"},
-        "meeting_rooms": formset_data("rooms", rooms, initial=1),
+        "meeting_rooms": formset("rooms", rooms, initial=1),
     }
 
     for name, data in posts.items():
