@@ -144,13 +144,18 @@ def _put(topic: Topic, slot: Slot | None, room: Room | None) -> None:
     )
 
 
-def _changed(meeting: Meeting, *slot_ids: int | None, topics: Iterable[Topic] = ()) -> None:
+def _changed(
+    meeting: Meeting,
+    *slot_ids: int | None,
+    topics: Iterable[Topic] = (),
+    placed_count_changed: bool = True,
+) -> None:
     """Announce the rows of the wall that changed, by slot id; None stands for the tray.
 
     The documents' revision is raised with the live one, always: `_put` writes without
     signals. The people who convene the moved topics are nudged to fetch their own list.
     """
-    announce.agenda_changed(meeting, slot_ids=slot_ids)
+    announce.agenda_changed(meeting, slot_ids=slot_ids, placed_count_changed=placed_count_changed)
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
     announce.nudge(people, meeting=meeting)
 
@@ -180,7 +185,8 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     _require_conveners_free(topic, slot, in_slot)
     before = topic.slot_id
     _put(topic, slot, room)
-    _changed(meeting, before, slot.pk, topics=[topic])
+    # Placed before and after: the count of placed topics stays.
+    _changed(meeting, before, slot.pk, topics=[topic], placed_count_changed=False)
     return topic
 
 
@@ -205,7 +211,8 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     _put(second, *first_cell)
     _put(first, *second_cell)
     slot_ids = (cell[0].pk if cell[0] else None for cell in (first_cell, second_cell))
-    _changed(meeting, *slot_ids, topics=[first, second])
+    # A topic that leaves the wall makes room for the one that takes its cell.
+    _changed(meeting, *slot_ids, topics=[first, second], placed_count_changed=False)
     return first, second
 
 

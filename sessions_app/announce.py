@@ -121,17 +121,25 @@ def gathered(meeting_id: int, *, shared: Iterable[str] = (), facilitators: Itera
     )
 
 
-def agenda_changed(meeting: Meeting, *, slot_ids: Iterable[int | None] | None = None) -> None:
+def agenda_changed(
+    meeting: Meeting,
+    *,
+    slot_ids: Iterable[int | None] | None = None,
+    placed_count_changed: bool = True,
+) -> None:
     """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
 
     A whole row, not a single cell, because a move can start or end a convener's clash
     with another cell of the same slot. The documents' revision is raised too: the agenda
-    writes its topics without signals (agenda._put).
+    writes its topics without signals (agenda._put). A change that leaves as many topics
+    placed as before (a move, a swap) does not send the facilitators' counts again, which
+    cost two queries of every such change.
     """
+    facilitators = ["moderation", "wall_summary"] if placed_count_changed else ["wall_summary"]
     fragments_changed(
         meeting.pk,
         shared=fragments.agenda_names(slot_ids),
-        facilitators=["moderation", "wall_summary"],
+        facilitators=facilitators,
         documents=True,
     )
 

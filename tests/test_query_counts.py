@@ -47,6 +47,8 @@ STATE = 1
 # meeting, the board once for both (rooms, slots, topics, interest, merged topics,
 # co-signing partners) and the moderation's two counts.
 WALL_CHANGE = 9
+# A move or a swap leaves as many topics placed as before: the counts are not read again.
+WALL_MOVE = WALL_CHANGE - 2
 
 
 def grow(size: int) -> tuple[Meeting, Participant]:
@@ -178,3 +180,30 @@ def test_a_change_on_the_wall_reads_the_board_once_for_all_its_messages(
     assert f'id="slot-{topic.slot_id}"' in to_all
     assert f'data-topic="{topic.pk}"' in to_all.partition('id="tray"')[2]
     assert 'id="wall-summary"' in to_facilitators and 'id="moderation"' in to_facilitators
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_move_on_the_wall_sends_no_counts_that_it_cannot_change(
+    size, sent, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    meeting, _ = grow(size)
+    placed = list(meeting.topics.filter(status=Topic.Status.PLACED).order_by("pk"))
+    # The fourth topic's convener, alone and not co-signing, convenes nothing in the first slot.
+    leaving, moving = placed[0], placed[3]
+    assert leaving.slot_id != moving.slot_id
+    agenda.unplace_topic(meeting=meeting, topic_id=leaving.pk)
+    with django_capture_on_commit_callbacks() as deliveries:
+        agenda.move_topic(
+            meeting=meeting, topic_id=moving.pk, slot_id=leaving.slot_id, room_id=leaving.room_id
+        )
+    sent.clear()
+
+    with django_assert_num_queries(WALL_MOVE):
+        for delivery in deliveries:
+            delivery()
+
+    to_all = dict(sent)[realtime.meeting_group(meeting.pk)]
+    to_facilitators = dict(sent)[realtime.facilitators_group(meeting.pk)]
+    assert f'id="slot-{leaving.slot_id}"' in to_all and f'id="slot-{moving.slot_id}"' in to_all
+    assert 'id="wall-summary"' in to_facilitators
+    assert 'id="moderation"' not in to_facilitators
