@@ -523,7 +523,11 @@ async def join_over_http(base: str, join_path: str, name: str) -> Phone:
     """Join as a phone does: open the join URL, give a name, follow to the phone page."""
     import httpx
 
-    async with httpx.AsyncClient(base_url=base, follow_redirects=True, trust_env=False) as client:
+    # As long as the facilitator waits: a slow server (the stock baseline, fifty joins at
+    # once on a slow machine) takes more than httpx's 5 s, and its join time is a figure.
+    async with httpx.AsyncClient(
+        base_url=base, follow_redirects=True, trust_env=False, timeout=60
+    ) as client:
         form = await client.get(join_path)
         answer = await client.post(
             form.url,
