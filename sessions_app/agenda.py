@@ -148,14 +148,16 @@ def _changed(
     meeting: Meeting,
     *slot_ids: int | None,
     topics: Iterable[Topic] = (),
-    placed_count_changed: bool = True,
+    counts_changed: bool = True,
 ) -> None:
     """Announce the rows of the wall that changed, by slot id; None stands for the tray.
 
     The documents' revision is raised with the live one, always: `_put` writes without
     signals. The people who convene the moved topics are nudged to fetch their own list.
+    `counts_changed=False` for a change that leaves every count of the facilitators'
+    moderation panel as it was (see `announce.agenda_changed`).
     """
-    announce.agenda_changed(meeting, slot_ids=slot_ids, placed_count_changed=placed_count_changed)
+    announce.agenda_changed(meeting, slot_ids=slot_ids, counts_changed=counts_changed)
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
     announce.nudge(people, meeting=meeting)
 
@@ -185,8 +187,8 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     _require_conveners_free(topic, slot, in_slot)
     before = topic.slot_id
     _put(topic, slot, room)
-    # Placed before and after: the count of placed topics stays.
-    _changed(meeting, before, slot.pk, topics=[topic], placed_count_changed=False)
+    # Placed before and after: no count of the moderation panel changes.
+    _changed(meeting, before, slot.pk, topics=[topic], counts_changed=False)
     return topic
 
 
@@ -211,8 +213,9 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     _put(second, *first_cell)
     _put(first, *second_cell)
     slot_ids = (cell[0].pk if cell[0] else None for cell in (first_cell, second_cell))
-    # A topic that leaves the wall makes room for the one that takes its cell.
-    _changed(meeting, *slot_ids, topics=[first, second], placed_count_changed=False)
+    # Both stay placed, or the tray's topic takes the cell of the one going to the tray:
+    # no count of the moderation panel changes.
+    _changed(meeting, *slot_ids, topics=[first, second], counts_changed=False)
     return first, second
 
 

@@ -125,17 +125,18 @@ def agenda_changed(
     meeting: Meeting,
     *,
     slot_ids: Iterable[int | None] | None = None,
-    placed_count_changed: bool = True,
+    counts_changed: bool = True,
 ) -> None:
     """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
 
     A whole row, not a single cell, because a move can start or end a convener's clash
     with another cell of the same slot. The documents' revision is raised too: the agenda
-    writes its topics without signals (agenda._put). A change that leaves as many topics
-    placed as before (a move, a swap) does not send the facilitators' counts again, which
-    cost two queries of every such change.
+    writes its topics without signals (agenda._put). A change that leaves every count of
+    the facilitators' moderation panel as it was (a move, a swap: as many topics placed,
+    shared and drafted, as many people) passes `counts_changed=False`, and the panel is
+    not sent again: reading its counts would cost two queries per change.
     """
-    facilitators = ["moderation", "wall_summary"] if placed_count_changed else ["wall_summary"]
+    facilitators = ["moderation", "wall_summary"] if counts_changed else ["wall_summary"]
     fragments_changed(
         meeting.pk,
         shared=fragments.agenda_names(slot_ids),
