@@ -163,10 +163,12 @@ def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
 @transaction.atomic
 def withdraw_own_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Withdraw one's own topic, as long as it is not yet on the agenda."""
-    _locked_topic(participant, topic_id, action="withdraw_own")
+    # A raised topic leaves the wall's tray: the agenda announces that, with the counts.
+    in_the_tray = _locked_topic(participant, topic_id, action="withdraw_own").is_on_wall
     topic = agenda.withdraw_topic(meeting=participant.meeting, topic_id=topic_id)
     announce.nudge([topic.partner_id], meeting=participant.meeting)
-    announce.moderation_changed(participant.meeting)
+    if not in_the_tray:
+        announce.moderation_changed(participant.meeting)
     return topic
 
 

@@ -229,6 +229,25 @@ def test_a_closed_meeting_takes_no_more_changes_to_topics(ann, meeting, shared_w
     )
 
 
+@pytest.mark.parametrize("raised", [False, True], ids=["draft", "raised"])
+def test_withdrawing_ones_topic_sends_the_facilitators_counts_once(
+    ann, meeting, sent, django_capture_on_commit_callbacks, raised
+):
+    topic = services.create_draft(participant=ann, title="Freight")
+    if raised:
+        services.raise_topic(participant=ann, topic_id=topic.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_own_topic(participant=ann, topic_id=topic.pk)
+
+    to_facilitators = realtime.facilitators_group(meeting.pk)
+    panels = [
+        html for group, html in sent if group == to_facilitators and 'id="moderation"' in html
+    ]
+    assert len(panels) == 1
+    assert Topic.objects.get(pk=topic.pk).status == Topic.Status.WITHDRAWN
+
+
 def test_edit_topic_without_a_description_keeps_the_one_it_has(ann):
     topic = services.create_draft(participant=ann, title="Freight", description="Goods by rail")
 
