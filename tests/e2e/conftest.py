@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,11 +12,21 @@ from .support import ARRIVES_MS, CHROMIUM, CHROMIUM_ARGS, Server, require_browse
 AUDIT_KEY = pytest.StashKey[list[str]]()
 
 
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> Path:
+    """The database migrated and with the demo meeting, made once for the whole run: each
+    module's server starts from a copy of it."""
+    require_browser()
+    made = Server(tmp_path_factory.mktemp("demo"))
+    made.prepare()
+    return made.database
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server(tmp_path_factory, demo_database) -> Iterator[Server]:
     require_browser()
     server = Server(tmp_path_factory.mktemp("live"))
-    server.prepare()
+    server.prepare(demo_database)
     server.start()
     try:
         yield server

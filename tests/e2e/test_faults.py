@@ -83,12 +83,12 @@ def redis(tmp_path_factory) -> Iterator[Redis]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, redis) -> Iterator[Server]:
+def server(tmp_path_factory, demo_database, redis) -> Iterator[Server]:
     """The project on the Redis channel layer, as in production."""
     require_browser()
     server = Server(tmp_path_factory.mktemp("faults"))
     server.env["REDIS_URL"] = redis.url
-    server.prepare()
+    server.prepare(demo_database)
     server.start()
     try:
         yield server

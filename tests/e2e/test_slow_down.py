@@ -14,13 +14,13 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
+def server(tmp_path_factory, demo_database) -> Iterator[Server]:
     """The journeys' server, with room for two drafts a day (per day: a window that ended
     during the test would let a third through)."""
     require_browser()
     server = Server(tmp_path_factory.mktemp("slow"))
     server.env["THROTTLE_DRAFTS"] = "2/d"
-    server.prepare()
+    server.prepare(demo_database)
     server.start()
     try:
         yield server
