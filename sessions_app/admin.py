@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from . import announce, photos, setup
@@ -305,9 +306,13 @@ class ClosingPartAdmin(TypedTextAdmin):
     """
 
     tell = staticmethod(announce.plan_changed)
+    # From a row to its meeting, as a lookup path.
+    meeting_path = "meeting"
 
     def meeting_of(self, obj) -> Meeting:
-        return obj.meeting
+        for name in self.meeting_path.split(LOOKUP_SEP):
+            obj = getattr(obj, name)
+        return obj
 
     def save_model(self, request, obj, form, change) -> None:
         Meeting.objects.locked(self.meeting_of(obj).pk)
@@ -325,7 +330,7 @@ class ClosingPartAdmin(TypedTextAdmin):
     def delete_queryset(self, request, queryset) -> None:
         # Each meeting locked and told once, however many of its rows go.
         with transaction.atomic():
-            rows = list(queryset)
+            rows = list(queryset.select_related(self.meeting_path))
             ids = sorted({self.meeting_of(obj).pk for obj in rows})
             meetings = [Meeting.objects.locked(pk) for pk in ids]
             for obj in rows:
@@ -354,9 +359,7 @@ class InitiativeAdmin(ClosingPartAdmin):
 class InitiativeMemberAdmin(ClosingPartAdmin):
     list_display = ["name", "initiative"]
     raw_id_fields = ["initiative", "participant"]
-
-    def meeting_of(self, obj) -> Meeting:
-        return obj.initiative.meeting
+    meeting_path = "initiative__meeting"
 
 
 @admin.register(Reflection)

@@ -161,6 +161,18 @@ def test_the_state_on_connecting_reads_the_same_queries_at_any_size(
     assert again == state and state.count('<article class="card') == size
 
 
+def delivered(meeting: Meeting, deliveries, sent) -> tuple[str, str]:
+    """Make the captured deliveries; what went to every page, and to the facilitators."""
+    sent.clear()
+    for delivery in deliveries:
+        delivery()
+    messages = dict(sent)
+    return (
+        messages[realtime.meeting_group(meeting.pk)],
+        messages[realtime.facilitators_group(meeting.pk)],
+    )
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_a_change_on_the_wall_reads_the_board_once_for_all_its_messages(
     size, sent, django_capture_on_commit_callbacks, django_assert_num_queries
@@ -169,14 +181,10 @@ def test_a_change_on_the_wall_reads_the_board_once_for_all_its_messages(
     topic = meeting.topics.filter(status=Topic.Status.PLACED).first()
     with django_capture_on_commit_callbacks() as deliveries:
         agenda.unplace_topic(meeting=meeting, topic_id=topic.pk)
-    sent.clear()
 
     with django_assert_num_queries(WALL_CHANGE):
-        for delivery in deliveries:
-            delivery()
+        to_all, to_facilitators = delivered(meeting, deliveries, sent)
 
-    to_all = dict(sent)[realtime.meeting_group(meeting.pk)]
-    to_facilitators = dict(sent)[realtime.facilitators_group(meeting.pk)]
     assert f'id="slot-{topic.slot_id}"' in to_all
     assert f'data-topic="{topic.pk}"' in to_all.partition('id="tray"')[2]
     assert 'id="wall-summary"' in to_facilitators and 'id="moderation"' in to_facilitators
@@ -224,14 +232,10 @@ def test_a_move_or_a_swap_does_not_send_the_moderation_counts_again(
     counts = fragments.context_for(meeting, ["moderation"])["counts"]
     with django_capture_on_commit_callbacks() as deliveries:
         make_change()
-    sent.clear()
 
     with django_assert_num_queries(WALL_MOVE):
-        for delivery in deliveries:
-            delivery()
+        to_all, to_facilitators = delivered(meeting, deliveries, sent)
 
-    to_all = dict(sent)[realtime.meeting_group(meeting.pk)]
-    to_facilitators = dict(sent)[realtime.facilitators_group(meeting.pk)]
     assert f'id="slot-{first.slot_id}"' in to_all
     assert 'id="wall-summary"' in to_facilitators
     assert 'id="moderation"' not in to_facilitators

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ARRIVES_MS, CHROMIUM, CHROMIUM_ARGS, Server, require_browser
+from .support import ARRIVES_MS, CHROMIUM, CHROMIUM_ARGS, Server, require_browser, serving
 
 AUDIT_KEY = pytest.StashKey[list[str]]()
 
@@ -24,14 +24,8 @@ def demo_database(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, demo_database) -> Iterator[Server]:
-    require_browser()
-    server = Server(tmp_path_factory.mktemp("live"))
-    server.prepare(demo_database)
-    server.start()
-    try:
+    with serving(tmp_path_factory.mktemp("live"), demo_database) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ exactly as a deployment does. The fixtures that start it are in conftest.py.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -189,6 +191,21 @@ class Server:
             phase,
             meeting_id,
         )
+
+
+@contextlib.contextmanager
+def serving(folder: Path, demo: Path, **settings: str) -> Iterator[Server]:
+    """A server in this folder, on a copy of the demo database and with these settings
+    in its environment, stopped when the block ends."""
+    require_browser()
+    server = Server(folder)
+    server.env.update(settings)
+    server.prepare(demo)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def log_in(page, server: Server) -> None:

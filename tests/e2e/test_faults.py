@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import ARRIVES_MS, Server, join_by_code, open_projector, require, require_browser
+from .support import ARRIVES_MS, Server, join_by_code, open_projector, require, serving
 
 pytestmark = pytest.mark.e2e
 FROZEN_SECONDS = 20  # longer than the channel layer's 15 s read timeout
@@ -85,15 +85,8 @@ def redis(tmp_path_factory) -> Iterator[Redis]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, demo_database, redis) -> Iterator[Server]:
     """The project on the Redis channel layer, as in production."""
-    require_browser()
-    server = Server(tmp_path_factory.mktemp("faults"))
-    server.env["REDIS_URL"] = redis.url
-    server.prepare(demo_database)
-    server.start()
-    try:
+    with serving(tmp_path_factory.mktemp("faults"), demo_database, REDIS_URL=redis.url) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def cell_of(page, code: str):

@@ -8,7 +8,7 @@ import pytest
 
 from sessions_app.models import Meeting
 
-from .support import Server, join_by_code, require_browser
+from .support import Server, join_by_code, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -17,15 +17,8 @@ pytestmark = pytest.mark.e2e
 def server(tmp_path_factory, demo_database) -> Iterator[Server]:
     """The journeys' server, with room for two drafts a day (per day: a window that ended
     during the test would let a third through)."""
-    require_browser()
-    server = Server(tmp_path_factory.mktemp("slow"))
-    server.env["THROTTLE_DRAFTS"] = "2/d"
-    server.prepare(demo_database)
-    server.start()
-    try:
+    with serving(tmp_path_factory.mktemp("slow"), demo_database, THROTTLE_DRAFTS="2/d") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_a_phone_past_its_drafts_limit_is_told_to_slow_down(browser, server):
