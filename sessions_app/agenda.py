@@ -270,6 +270,9 @@ def withdraw_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     topic.save(update_fields=["slot", "room", "status", "pinned", "updated_at"])
     if was_on_wall:
         _changed(meeting, before, topics=[topic])
+    else:
+        # A draft or a shared topic: only the facilitators' counts show it.
+        announce.moderation_changed(meeting)
     return topic
 
 

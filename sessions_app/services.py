@@ -163,12 +163,9 @@ def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
 @transaction.atomic
 def withdraw_own_topic(*, participant: Participant, topic_id: int) -> Topic:
     """Withdraw one's own topic, as long as it is not yet on the agenda."""
-    # A raised topic leaves the wall's tray: the agenda announces that, with the counts.
-    in_the_tray = _locked_topic(participant, topic_id, action="withdraw_own").is_on_wall
+    _locked_topic(participant, topic_id, action="withdraw_own")
     topic = agenda.withdraw_topic(meeting=participant.meeting, topic_id=topic_id)
     announce.nudge([topic.partner_id], meeting=participant.meeting)
-    if not in_the_tray:
-        announce.moderation_changed(participant.meeting)
     return topic
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import RestrictedError
 
-from sessions_app import agenda
+from sessions_app import agenda, realtime
 from sessions_app.board import conveners_of
 from sessions_app.errors import AgendaError
 from sessions_app.models import Interest, Meeting, Participant, Topic
@@ -325,6 +325,20 @@ def test_withdraw_topic_frees_its_cell(meeting):
     topic.refresh_from_db()
     assert topic.status == Topic.Status.WITHDRAWN
     assert wall(meeting) == {}
+
+
+@pytest.mark.parametrize("status", [Topic.Status.DRAFT, Topic.Status.RAISED])
+def test_withdrawing_a_topic_sends_the_facilitators_counts_once(
+    meeting, sent, django_capture_on_commit_callbacks, status
+):
+    topic = make_topic(meeting, title="Freight", status=status)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agenda.withdraw_topic(meeting=meeting, topic_id=topic.pk)
+
+    group = realtime.facilitators_group(meeting.pk)
+    panels = [html for to, html in sent if to == group and 'id="moderation"' in html]
+    assert len(panels) == 1
 
 
 def test_withdraw_topic_refuses_a_merged_topic(meeting):
