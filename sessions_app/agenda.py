@@ -157,9 +157,8 @@ def _changed(
     `counts_changed=False` for a change that leaves every count of the facilitators'
     moderation panel as it was (see `announce.agenda_changed`).
     """
-    announce.agenda_changed(meeting, slot_ids=slot_ids, counts_changed=counts_changed)
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
-    announce.nudge(people, meeting=meeting)
+    announce.agenda_changed(meeting, slot_ids=slot_ids, counts_changed=counts_changed, nudge=people)
 
 
 @transaction.atomic

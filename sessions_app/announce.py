@@ -65,14 +65,20 @@ def _split(items: Iterable[str]) -> tuple[list[str], list[int]]:
     return names, revisions
 
 
+def _nudged_groups(participant_ids: Iterable[int | None]) -> list[str]:
+    return [realtime.participant_group(pk) for pk in dict.fromkeys(participant_ids) if pk]
+
+
 def _rendered(
     meeting_id: int,
     shared: Iterable[str],
     facilitators: Iterable[str],
     revisions: list[int],
+    *,
+    nudged: Iterable[str] = (),
     **extra,
 ) -> list[tuple[str, str]]:
-    shared, facilitators = tuple(shared), tuple(facilitators)
+    shared, facilitators, nudged = tuple(shared), tuple(facilitators), tuple(nudged)
     try:
         meeting = Meeting.objects.get(pk=meeting_id)
     except Meeting.DoesNotExist:
@@ -80,12 +86,14 @@ def _rendered(
     # Every page hears of every change, if only by its revision, so that none of them
     # mistakes a change it did not need for one it missed. The mark goes last: a message
     # that starts with a grid's rows must start with them (see fragments.render).
-    for_all, for_facilitators = fragments.render_groups(meeting, shared, facilitators, **extra)
+    for_all, for_facilitators, nudge = fragments.render_groups(
+        meeting, shared, facilitators, ["nudge"] if nudged else [], **extra
+    )
     for_all += fragments.revision_mark(covers=revisions, rendered=meeting.live_revision)
     messages = [(realtime.meeting_group(meeting_id), for_all)]
     if facilitators:
         messages.append((realtime.facilitators_group(meeting_id), for_facilitators))
-    return messages
+    return messages + [(group, nudge) for group in nudged]
 
 
 def fragments_changed(
@@ -94,13 +102,18 @@ def fragments_changed(
     shared: Iterable[str] = (),
     facilitators: Iterable[str] = (),
     documents: bool = False,
+    nudge: Iterable[int | None] = (),
 ) -> None:
     """After commit, send the fragments: shared ones to every page, the rest to facilitators.
 
-    With `documents`, the documents' revision is raised too (see `raise_live_revision`)."""
+    With `documents`, the documents' revision is raised too (see `raise_live_revision`).
+    The participants in `nudge` are nudged in the same delivery (see `nudge`)."""
     shared, facilitators = tuple(shared), tuple(facilitators)
+    nudged = _nudged_groups(nudge)
     revision = raise_live_revision(meeting_id, documents=documents)
-    realtime.after_commit(lambda _items: _rendered(meeting_id, shared, facilitators, [revision]))
+    realtime.after_commit(
+        lambda _items: _rendered(meeting_id, shared, facilitators, [revision], nudged=nudged)
+    )
 
 
 def gathered(meeting_id: int, *, shared: Iterable[str] = (), facilitators: Iterable[str] = ()):
@@ -126,6 +139,7 @@ def agenda_changed(
     *,
     slot_ids: Iterable[int | None] | None = None,
     counts_changed: bool = True,
+    nudge: Iterable[int | None] = (),
 ) -> None:
     """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
 
@@ -134,7 +148,9 @@ def agenda_changed(
     writes its topics without signals (agenda._put). A change that leaves every count of
     the facilitators' moderation panel as it was (a move, a swap: as many topics placed,
     shared and drafted, as many people) passes `counts_changed=False`, and the panel is
-    not sent again: reading its counts would cost two queries per change.
+    not sent again: reading its counts would cost two queries per change. The people in
+    `nudge` (the moved topics' conveners) are nudged in the same delivery: one rendering,
+    done before the sockets are written to, not a second one while they are.
     """
     facilitators = ["moderation", "wall_summary"] if counts_changed else ["wall_summary"]
     fragments_changed(
@@ -142,6 +158,7 @@ def agenda_changed(
         shared=fragments.agenda_names(slot_ids),
         facilitators=facilitators,
         documents=True,
+        nudge=nudge,
     )
 
 
@@ -238,7 +255,7 @@ def nudge(participant_ids: Iterable[int | None], *, meeting: Meeting) -> None:
 
     What is personal is never broadcast: the phone asks for it over HTTP, as itself.
     """
-    groups = [realtime.participant_group(pk) for pk in dict.fromkeys(participant_ids) if pk]
+    groups = _nudged_groups(participant_ids)
     if not groups:
         return
 

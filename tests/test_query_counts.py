@@ -188,6 +188,13 @@ def test_a_change_on_the_wall_reads_the_board_once_for_all_its_messages(
     assert f'id="slot-{topic.slot_id}"' in to_all
     assert f'data-topic="{topic.pk}"' in to_all.partition('id="tray"')[2]
     assert 'id="wall-summary"' in to_facilitators and 'id="moderation"' in to_facilitators
+    # The convener's nudge is made in the same delivery, after the pages' messages: not in
+    # a second one, rendered while the first is being written to the sockets.
+    assert len(deliveries) == 1
+    groups = [group for group, _ in sent]
+    convener = realtime.participant_group(topic.convener_id)
+    assert groups.index(convener) > groups.index(realtime.meeting_group(meeting.pk))
+    assert 'id="nudge"' in dict(sent)[convener]
 
 
 # The changes that leave every count of the moderation panel as it was. In `grow`'s wall
