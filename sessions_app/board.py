@@ -33,19 +33,22 @@ class Conveners:
         return {person.pk for person in self.people}
 
 
-def conveners_by_topic(topics: Sequence[Topic]) -> dict[int, Conveners]:
+def conveners_by_topic(
+    topics: Sequence[Topic], *, merged: Sequence[Topic] | None = None
+) -> dict[int, Conveners]:
     """Everyone who convenes each topic, in two queries however many topics there are.
 
     A topic is convened by its convener, by a partner who co-signed it in the pair
-    step, and by the conveners (and co-signers) of the topics merged into it.
+    step, and by the conveners (and co-signers) of the topics merged into it. A caller
+    that read the merged topics with the others (each with its convener; any merged topic
+    of the meeting will do) passes them as `merged`, which saves a query.
     """
-    ids = [topic.pk for topic in topics]
-    merged = list(
-        Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
-        .select_related("convener", "partner")
-        .order_by("pk")
-    )
-    partner_ids = {t.partner_id for t in topics if t.partner_signed and t.partner_id}
+    if merged is None:
+        ids = [topic.pk for topic in topics]
+        merged = Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
+        merged = list(merged.select_related("convener"))
+    merged = sorted(merged, key=lambda source: source.pk)
+    partner_ids = {t.partner_id for t in [*topics, *merged] if t.partner_signed and t.partner_id}
     partners = Participant.objects.in_bulk(partner_ids) if partner_ids else {}
     result = {}
     for topic in topics:
@@ -55,8 +58,8 @@ def conveners_by_topic(topics: Sequence[Topic]) -> dict[int, Conveners]:
         sources = [source for source in merged if source.merged_into_id == topic.pk]
         for source in sources:
             people.append(source.convener)
-            if source.partner_signed and source.partner is not None:
-                people.append(source.partner)
+            if source.partner_signed and source.partner_id in partners:
+                people.append(partners[source.partner_id])
         unique = list({person.pk: person for person in people}.values())
         result[topic.pk] = Conveners(unique, [source.title for source in sources])
     return result
@@ -142,13 +145,17 @@ def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
     rooms = list(meeting.rooms.all())
     slots = list(meeting.slots.all())
-    topics = list(Topic.objects.filter(meeting=meeting).on_wall().select_related("convener"))
+    # The topics merged into the wall's are read with them, for their conveners.
+    read = Topic.objects.filter(meeting=meeting, status__in=[*Topic.ON_WALL, Status.MERGED])
+    read = list(read.select_related("convener"))
+    topics = [topic for topic in read if topic.status != Status.MERGED]
     interested: dict[int, set[int]] = defaultdict(set)
     for topic_id, person in Interest.objects.filter(topic__in=topics).values_list(
         "topic_id", "participant_id"
     ):
         interested[topic_id].add(person)
-    conveners = conveners_by_topic(topics)
+    merged = [topic for topic in read if topic.status == Status.MERGED]
+    conveners = conveners_by_topic(topics, merged=merged)
     slots_by_id = {slot.pk: slot for slot in slots}
     rooms_by_id = {room.pk: room for room in rooms}
     cards = {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sessions_app import agenda
-from sessions_app.board import build_board, conveners_by_topic
+from sessions_app.board import build_board, conveners_by_topic, conveners_of
+from sessions_app.models import Participant, Topic
 
 from .factories import make_meeting, make_topic
 
@@ -29,10 +30,30 @@ def test_build_board_query_count_does_not_grow_with_topics(django_assert_num_que
     for i in range(topics):
         make_topic(meeting, title=f"Topic {i}", cell=cells[i] if i % 2 else None)
 
-    with django_assert_num_queries(5):
+    # rooms, slots, the topics with those merged into them, interest
+    with django_assert_num_queries(4):
         board = build_board(meeting)
         assert len(board.cards()) == topics
         assert all(card.names and card.topic.code for card in board.placed)
+
+
+def test_the_co_signer_of_a_merged_topic_convenes_the_topic_it_was_merged_into(
+    meeting, django_assert_num_queries
+):
+    target = make_topic(meeting, title="Freight", cell="A1")
+    source = make_topic(meeting, title="Goods")
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    Topic.objects.filter(pk=source.pk).update(partner=lina, partner_signed=True)
+    agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+    everyone = {target.convener_id, source.convener_id, lina.pk}
+
+    # rooms, slots, the topics with the one merged, interest, and the co-signer
+    with django_assert_num_queries(5):
+        board = build_board(meeting)
+
+    [card] = board.placed
+    assert set(card.people) == everyone and card.merged_titles == ["Goods"]
+    assert conveners_of(target) == everyone
 
 
 def test_conveners_by_topic_reads_any_number_of_topics_in_two_queries(

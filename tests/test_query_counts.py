@@ -34,19 +34,20 @@ SESSION = SESSION_QUERIES
 # socket) that needs them.
 PHONE_PAGE = SESSION + 3
 # The first page after a change also renders those sections: the board (rooms, slots,
-# topics, interest, merged topics, co-signing partners), the gallery (reports, photos,
-# dots), the facilitators, the plan with its members, and the closing circle.
-SHARED_SECTIONS = 13
+# the topics with those merged into them, interest, co-signing partners), the gallery
+# (reports, photos, dots), the facilitators, the plan with its members, and the closing
+# circle.
+SHARED_SECTIONS = 12
 # The projector page: the session, the user, the meeting with the facilitator check (a
 # facilitator's permissions are not read), then every section (rendered for it, not kept)
 # with the facilitators' own: the moderation's counts.
-PROJECTOR_PAGE = SESSION + 17
+PROJECTOR_PAGE = SESSION + 16
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
 # The messages of a change on the wall, to every page and to the facilitators: the
-# meeting, the board once for both (rooms, slots, topics, interest, merged topics,
-# co-signing partners) and the moderation's two counts.
-WALL_CHANGE = 9
+# meeting, the board once for both (rooms, slots, the topics with those merged into them,
+# interest, co-signing partners) and the moderation's two counts.
+WALL_CHANGE = 8
 # A move or a swap leaves as many topics placed as before: the counts are not read again.
 WALL_MOVE = WALL_CHANGE - 2
 

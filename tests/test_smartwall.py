@@ -165,14 +165,14 @@ def test_board_and_its_summary_cost_the_same_queries_however_many_topics(
         if n % 4 == 1:
             Topic.objects.filter(pk=topic.pk).update(pinned=True)
 
-    # rooms, slots, topics, interest, merged topics
-    with django_assert_num_queries(5):
+    # rooms, slots, the topics with those merged into them, interest
+    with django_assert_num_queries(4):
         board = build_board(meeting)
         assert len(board.cards()) == size
     with CaptureQueriesContext(connection) as queries:
         html = fragments.render(meeting, ["grid", "tray", "wall_summary"])
     assert html.count('<article class="card') == size
-    assert len(queries) == 5
+    assert len(queries) == 4
 
 
 # ---------- Pins ----------
