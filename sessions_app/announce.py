@@ -107,7 +107,7 @@ def fragments_changed(
     """After commit, send the fragments: shared ones to every page, the rest to facilitators.
 
     With `documents`, the documents' revision is raised too (see `raise_live_revision`).
-    The participants in `nudge` are nudged in the same delivery (see `nudge`)."""
+    The participants in `nudge` are nudged in the same delivery (see `announce.nudge`)."""
     shared, facilitators = tuple(shared), tuple(facilitators)
     nudged = _nudged_groups(nudge)
     revision = raise_live_revision(meeting_id, documents=documents)

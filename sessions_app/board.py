@@ -8,7 +8,7 @@ a fixed number of queries: a wall of 30 topics costs what a wall of 3 does.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,34 +34,36 @@ class Conveners:
 
 
 def conveners_by_topic(
-    topics: Sequence[Topic], *, merged: Sequence[Topic] | None = None
+    topics: Sequence[Topic], *, merged: Iterable[Topic] | None = None
 ) -> dict[int, Conveners]:
-    """Everyone who convenes each topic, in two queries however many topics there are.
+    """Everyone who convenes each topic, in at most two queries however many topics there
+    are: the topics merged into them, and the partners who co-signed.
 
     A topic is convened by its convener, by a partner who co-signed it in the pair
     step, and by the conveners (and co-signers) of the topics merged into it. A caller
-    that read the merged topics with the others (each with its convener; any merged topic
-    of the meeting will do) passes them as `merged`, which saves a query.
+    that read the merged topics with the others, each with its convener, passes them as
+    `merged`, which saves the first query; those merged into other topics are ignored.
     """
+    ids = {topic.pk for topic in topics}
     if merged is None:
-        ids = [topic.pk for topic in topics]
         merged = Topic.objects.filter(merged_into_id__in=ids, status=Status.MERGED)
-        merged = list(merged.select_related("convener"))
-    merged = sorted(merged, key=lambda source: source.pk)
-    partner_ids = {t.partner_id for t in [*topics, *merged] if t.partner_signed and t.partner_id}
+        merged = merged.select_related("convener").order_by()  # sorted below
+    sources: dict[int, list[Topic]] = defaultdict(list)
+    for source in sorted(merged, key=lambda source: source.pk):
+        if source.merged_into_id in ids:
+            sources[source.merged_into_id].append(source)
+    everyone = [*topics, *(source for group in sources.values() for source in group)]
+    partner_ids = {t.partner_id for t in everyone if t.partner_signed and t.partner_id}
     partners = Participant.objects.in_bulk(partner_ids) if partner_ids else {}
     result = {}
     for topic in topics:
-        people = [topic.convener]
-        if topic.partner_signed and topic.partner_id in partners:
-            people.append(partners[topic.partner_id])
-        sources = [source for source in merged if source.merged_into_id == topic.pk]
-        for source in sources:
-            people.append(source.convener)
-            if source.partner_signed and source.partner_id in partners:
-                people.append(partners[source.partner_id])
+        people = []
+        for convening in [topic, *sources[topic.pk]]:
+            people.append(convening.convener)
+            if convening.partner_signed and convening.partner_id in partners:
+                people.append(partners[convening.partner_id])
         unique = list({person.pk: person for person in people}.values())
-        result[topic.pk] = Conveners(unique, [source.title for source in sources])
+        result[topic.pk] = Conveners(unique, [source.title for source in sources[topic.pk]])
     return result
 
 
@@ -145,7 +147,7 @@ def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
     rooms = list(meeting.rooms.all())
     slots = list(meeting.slots.all())
-    # The topics merged into the wall's are read with them, for their conveners.
+    # Merged topics are read with the wall's, for the conveners of those they were merged into.
     read = Topic.objects.filter(meeting=meeting, status__in=[*Topic.ON_WALL, Status.MERGED])
     read = list(read.select_related("convener"))
     topics = [topic for topic in read if topic.status != Status.MERGED]

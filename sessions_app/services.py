@@ -155,8 +155,7 @@ def raise_topic(*, participant: Participant, topic_id: int) -> Topic:
     topic = _locked_topic(participant, topic_id, action="raise")
     topic.status = Status.RAISED
     topic.save(update_fields=["status", "updated_at"])
-    announce.agenda_changed(participant.meeting, slot_ids=[None])
-    announce.nudge([topic.partner_id], meeting=participant.meeting)
+    announce.agenda_changed(participant.meeting, slot_ids=[None], nudge=[topic.partner_id])
     return topic
 
 

@@ -56,6 +56,25 @@ def test_the_co_signer_of_a_merged_topic_convenes_the_topic_it_was_merged_into(
     assert conveners_of(target) == everyone
 
 
+def test_topics_merged_into_a_withdrawn_one_are_not_read_for_the_wall(
+    meeting, django_assert_num_queries
+):
+    target = make_topic(meeting, title="Freight")
+    source = make_topic(meeting, title="Goods")
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    Topic.objects.filter(pk=source.pk).update(partner=lina, partner_signed=True)
+    agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
+    agenda.withdraw_topic(meeting=meeting, topic_id=target.pk)
+    make_topic(meeting, title="Ports", cell="A1")
+
+    # rooms, slots, the topics with the merged one, interest: no co-signer is on the wall
+    with django_assert_num_queries(4):
+        board = build_board(meeting)
+
+    [card] = board.cards()
+    assert card.names == ["Convener of Ports"] and card.merged_titles == []
+
+
 def test_conveners_by_topic_reads_any_number_of_topics_in_two_queries(
     meeting, django_assert_num_queries
 ):

@@ -46,7 +46,8 @@ PROJECTOR_PAGE = SESSION + 16
 STATE = 1
 # The messages of a change on the wall, to every page and to the facilitators: the
 # meeting, the board once for both (rooms, slots, the topics with those merged into them,
-# interest, co-signing partners) and the moderation's two counts.
+# interest, co-signing partners) and the moderation's two counts. The nudges of the
+# conveners of the changed topics, in the same delivery, read nothing.
 WALL_CHANGE = 8
 # A move or a swap leaves as many topics placed as before: the counts are not read again.
 WALL_MOVE = WALL_CHANGE - 2
@@ -189,13 +190,18 @@ def test_a_change_on_the_wall_reads_the_board_once_for_all_its_messages(
     assert f'id="slot-{topic.slot_id}"' in to_all
     assert f'data-topic="{topic.pk}"' in to_all.partition('id="tray"')[2]
     assert 'id="wall-summary"' in to_facilitators and 'id="moderation"' in to_facilitators
-    # The convener's nudge is made in the same delivery, after the pages' messages: not in
-    # a second one, rendered while the first is being written to the sockets.
-    assert len(deliveries) == 1
-    groups = [group for group, _ in sent]
-    convener = realtime.participant_group(topic.convener_id)
-    assert groups.index(convener) > groups.index(realtime.meeting_group(meeting.pk))
-    assert 'id="nudge"' in dict(sent)[convener]
+    # The nudges of its convener and co-signer are made in the same delivery, after the
+    # pages' messages: not in a second one, rendered while the first is being written to
+    # the sockets. The pages' messages carry no nudge.
+    assert topic.partner_signed and len(deliveries) == 1
+    assert [group for group, _ in sent] == [
+        realtime.meeting_group(meeting.pk),
+        realtime.facilitators_group(meeting.pk),
+        realtime.participant_group(topic.convener_id),
+        realtime.participant_group(topic.partner_id),
+    ]
+    assert all('id="nudge"' in text for _, text in sent[2:])
+    assert 'id="nudge"' not in to_all + to_facilitators
 
 
 # The changes that leave every count of the moderation panel as it was. In `grow`'s wall
