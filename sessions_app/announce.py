@@ -205,9 +205,10 @@ def join_code_changed(meeting: Meeting, *, join_url: str, qr_svg: str) -> None:
     )
 
 
-def moderation_changed(meeting: Meeting) -> None:
-    """Something only facilitators see changed, such as a new private draft."""
-    fragments_changed(meeting.pk, facilitators=["moderation"])
+def moderation_changed(meeting: Meeting, *, nudge: Iterable[int | None] = ()) -> None:
+    """Something only facilitators see changed, such as a new private draft; the people in
+    `nudge` are told in the same delivery to fetch their own things."""
+    fragments_changed(meeting.pk, facilitators=["moderation"], nudge=nudge)
 
 
 def report_changed(topic: Topic) -> None:

@@ -132,8 +132,7 @@ def share_topic(*, participant: Participant, topic_id: int, partner_id: int) -> 
     topic.partner = partner
     topic.status = Status.SHARED
     topic.save(update_fields=["partner", "partner_signed", "status", "updated_at"])
-    announce.moderation_changed(participant.meeting)
-    announce.nudge([partner.pk, earlier], meeting=participant.meeting)
+    announce.moderation_changed(participant.meeting, nudge=[partner.pk, earlier])
     return topic
 
 
