@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import announce
-from .board import conveners_by_topic
+from .board import Grid, conveners_by_topic, grid
 from .errors import AgendaError
 from .models import Interest, Meeting, Room, Slot, Topic, cell_code
 
@@ -55,14 +55,23 @@ def _topic(meeting: Meeting, topic_id: int, *, action: str) -> Topic:
     try:
         topic = (
             Topic.objects.select_for_update(of=("self",))
-            .select_related("convener", "slot", "room")
+            .select_related("convener")
             .get(meeting=meeting, pk=topic_id)
         )
     except Topic.DoesNotExist:
         raise AgendaError(_("That topic is not part of this meeting.")) from None
     if not topic.allows(action):
         raise _not_that_way(topic)
+    _in_grid(grid(meeting), [topic])
     return topic
+
+
+def _in_grid(layout: Grid, topics: Iterable[Topic]) -> None:
+    """Give each placed topic its slot and room from the grid, which is kept: not read."""
+    for topic in topics:
+        slot, room = layout.slot(topic.slot_id), layout.room(topic.room_id)
+        if slot is not None and room is not None:
+            topic.slot, topic.room = slot, room
 
 
 def _not_that_way(topic: Topic) -> AgendaError:
@@ -73,25 +82,23 @@ def _not_that_way(topic: Topic) -> AgendaError:
 
 
 def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
-    try:
-        slot = Slot.objects.get(meeting=meeting, pk=slot_id)
-    except Slot.DoesNotExist:
-        raise AgendaError(_("That time slot does not exist in this meeting.")) from None
-    try:
-        room = Room.objects.get(meeting=meeting, pk=room_id)
-    except Room.DoesNotExist:
-        raise AgendaError(_("That room does not exist in this meeting.")) from None
+    layout = grid(meeting)
+    slot, room = layout.slot(slot_id), layout.room(room_id)
+    if slot is None:
+        raise AgendaError(_("That time slot does not exist in this meeting."))
+    if room is None:
+        raise AgendaError(_("That room does not exist in this meeting."))
     return slot, room
 
 
-def _in_slot(slot: Slot, *, ignoring: Iterable[int]) -> list[Topic]:
+def _in_slot(meeting: Meeting, slot: Slot, *, ignoring: Iterable[int]) -> list[Topic]:
     """The topics that hold a cell of the slot, other than those ignored; one query serves
     both checks of a topic coming into the slot."""
-    return list(
-        Topic.objects.filter(slot=slot)
-        .exclude(pk__in=list(ignoring))
-        .select_related("room", "convener")
+    topics = list(
+        Topic.objects.filter(slot=slot).exclude(pk__in=list(ignoring)).select_related("convener")
     )
+    _in_grid(grid(meeting), topics)
+    return topics
 
 
 def _require_empty(slot: Slot, room: Room, in_slot: list[Topic]) -> None:
@@ -167,7 +174,7 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
     meeting = _lock_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="place")
     slot, room = _cell(meeting, slot_id, room_id)
-    in_slot = _in_slot(slot, ignoring=[topic.pk])
+    in_slot = _in_slot(meeting, slot, ignoring=[topic.pk])
     _require_empty(slot, room, in_slot)
     _require_conveners_free(topic, slot, in_slot)
     _put(topic, slot, room)
@@ -181,7 +188,7 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     meeting = _lock_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="move")
     slot, room = _cell(meeting, slot_id, room_id)
-    in_slot = _in_slot(slot, ignoring=[topic.pk])
+    in_slot = _in_slot(meeting, slot, ignoring=[topic.pk])
     _require_empty(slot, room, in_slot)
     _require_conveners_free(topic, slot, in_slot)
     before = topic.slot_id
@@ -204,9 +211,13 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     first_cell, second_cell = (first.slot, first.room), (second.slot, second.room)
     pair = [first.pk, second.pk]
     if second_cell[0] is not None:
-        _require_conveners_free(first, second_cell[0], _in_slot(second_cell[0], ignoring=pair))
+        _require_conveners_free(
+            first, second_cell[0], _in_slot(meeting, second_cell[0], ignoring=pair)
+        )
     if first_cell[0] is not None:
-        _require_conveners_free(second, first_cell[0], _in_slot(first_cell[0], ignoring=pair))
+        _require_conveners_free(
+            second, first_cell[0], _in_slot(meeting, first_cell[0], ignoring=pair)
+        )
     # Clear one cell first so the one-topic-per-cell constraint holds at every step.
     _put(first, None, None)
     _put(second, *first_cell)
@@ -239,7 +250,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     target = _topic(meeting, into_id, action="merge")
     if target.slot is not None:
         pair = [source.pk, target.pk]
-        _require_conveners_free(source, target.slot, _in_slot(target.slot, ignoring=pair))
+        _require_conveners_free(source, target.slot, _in_slot(meeting, target.slot, ignoring=pair))
     before = source.slot_id
     source.slot = source.room = None
     source.status = Status.MERGED
@@ -314,8 +325,9 @@ def apply_placement(*, meeting: Meeting, moves: Sequence[Move]) -> list[Topic]:
         .select_related("convener")
         .filter(meeting=meeting, pk__in=ids)
     }
-    slots = {slot.pk: slot for slot in meeting.slots.all()}
-    rooms = {room.pk: room for room in meeting.rooms.all()}
+    layout = grid(meeting)
+    slots = {slot.pk: slot for slot in layout.slots}
+    rooms = {room.pk: room for room in layout.rooms}
     for move in moves:
         _check_move(move, topics.get(move.topic_id), slots, rooms)
     staying = list(

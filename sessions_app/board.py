@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import placement
+from .kept import Kept
 from .models import Interest, Meeting, Participant, Room, Slot, Topic, cell_code
 
 Status = Topic.Status
@@ -143,10 +144,54 @@ class Board:
         return self.placed + self.tray
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A meeting's rooms (across) and slots (down), each in the wall's order."""
+
+    rooms: list[Room]
+    slots: list[Slot]
+
+    def slot(self, pk: int) -> Slot | None:
+        return next((slot for slot in self.slots if slot.pk == pk), None)
+
+    def room(self, pk: int) -> Room | None:
+        return next((room for room in self.rooms if room.pk == pk), None)
+
+
+# Each meeting's slots and rooms, as their fields' values, by the meeting's grid version:
+# they change during setup, and are read with every change of the wall (two queries of
+# the seven that a move and its broadcast read before a phone has it).
+_grids: Kept[tuple[list[tuple], list[tuple]]] = Kept(64)
+ROOM_FIELDS = [field.attname for field in Room._meta.concrete_fields]
+SLOT_FIELDS = [field.attname for field in Slot._meta.concrete_fields]
+
+
+def grid(meeting: Meeting) -> Grid:
+    """The meeting's rooms and slots as of the meeting read: kept by its `grid_version`,
+    which every save or delete of one renews (signals.py). New objects each time, so that
+    no caller shares one with another."""
+    key = (meeting.pk, meeting.grid_version)
+    rows = _grids.get(key)
+    if rows is None:
+        rows = _grids.put(
+            key,
+            (
+                list(meeting.rooms.values_list(*ROOM_FIELDS)),
+                list(meeting.slots.values_list(*SLOT_FIELDS)),
+            ),
+        )
+    rooms, slots = rows
+    db = meeting._state.db
+    return Grid(
+        rooms=[Room.from_db(db, ROOM_FIELDS, row) for row in rooms],
+        slots=[Slot.from_db(db, SLOT_FIELDS, row) for row in slots],
+    )
+
+
 def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
-    rooms = list(meeting.rooms.all())
-    slots = list(meeting.slots.all())
+    layout = grid(meeting)
+    rooms, slots = layout.rooms, layout.slots
     # Merged topics are read with the wall's, for the conveners of those they were merged into.
     read = Topic.objects.filter(meeting=meeting, status__in=[*Topic.ON_WALL, Status.MERGED])
     read = list(read.select_related("convener"))

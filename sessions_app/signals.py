@@ -9,10 +9,14 @@ writers cannot both produce the same number.
 Queryset `update()` and `bulk_create()` send no signals: code that changes a meeting's
 rows that way calls `Meeting.bump_revision()` itself, or announces the change with
 `documents=True` (`announce.fragments_changed`), which raises it with the live revision.
+A slot or room saved or deleted also renews the meeting's `grid_version`, under which each
+process keeps the grid (board.grid); slots and rooms are written one by one for that,
+except the copies `setup.copy_setup` makes for a meeting it has just created.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -36,10 +40,15 @@ from .models import (
 )
 
 COORDINATORS_GROUP = "Coordinators"
+# The rows that make the wall's grid: a change to one renews the meeting's `grid_version`.
+GRID = (Slot, Room)
 
 
-def _bump(meetings: QuerySet[Meeting]) -> None:
-    meetings.update(revision=F("revision") + 1)
+def _bump(meetings: QuerySet[Meeting], *, grid: bool = False) -> None:
+    if grid:
+        meetings.update(revision=F("revision") + 1, grid_version=uuid.uuid4())
+    else:
+        meetings.update(revision=F("revision") + 1)
 
 
 def _with_later_meetings(meeting_id: int) -> QuerySet[Meeting]:
@@ -73,12 +82,12 @@ def meeting_part_saved(sender: type, instance: Any, created: bool = False, **kwa
     # A newcomer is in no document until they convene a topic, which counts itself.
     if sender is Participant and created:
         return
-    _bump(_meetings_of(instance))
+    _bump(_meetings_of(instance), grid=sender in GRID)
 
 
 def meeting_part_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
     """Raise the revision of the meeting a deleted row belonged to."""
-    _bump(_meetings_of(instance))
+    _bump(_meetings_of(instance), grid=sender in GRID)
 
 
 def meeting_saving(sender: type, instance: Meeting, **kwargs: Any) -> None:
@@ -86,9 +95,11 @@ def meeting_saving(sender: type, instance: Meeting, **kwargs: Any) -> None:
     if kwargs.get("raw") or instance._state.adding or instance.pk is None:
         return
     instance.revision = F("revision") + 1
-    # The live revision is raised only by announcements, in the database: a save of a
-    # meeting read earlier must never write back an older count.
+    # The live revision is raised only by announcements, in the database, and the grid's
+    # version only by its slots and rooms: a save of a meeting read earlier must never
+    # write back an older value.
     instance.live_revision = F("live_revision")
+    instance.grid_version = F("grid_version")
 
 
 def meeting_saved(sender: type, instance: Meeting, created: bool, **kwargs: Any) -> None:
@@ -101,7 +112,7 @@ def meeting_saved(sender: type, instance: Meeting, created: bool, **kwargs: Any)
     # The look-back of later meetings shows this one's theme.
     if instance.series_id is not None and instance.number is not None:
         _bump(Meeting.objects.filter(series_id=instance.series_id, number__gt=instance.number))
-    instance.refresh_from_db(fields=["revision", "live_revision"])
+    instance.refresh_from_db(fields=["revision", "live_revision", "grid_version"])
 
 
 MEETING_PARTS = (

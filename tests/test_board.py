@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from sessions_app import agenda
-from sessions_app.board import build_board, conveners_by_topic, conveners_of
-from sessions_app.models import Participant, Topic
+import pytest
+from django.db import transaction
+
+from sessions_app import agenda, setup
+from sessions_app.board import build_board, conveners_by_topic, conveners_of, grid
+from sessions_app.models import Meeting, Participant, Room, Slot, Topic
 
 from .factories import make_meeting, make_topic
 
@@ -95,3 +98,82 @@ def test_conveners_by_topic_reads_any_number_of_topics_in_two_queries(
     ]
     assert conveners[topics[0].pk].merged_titles == ["Topic 4"]
     assert conveners[topics[1].pk].ids == {topics[1].convener_id, topics[2].convener_id}
+
+
+# ---------- The grid, kept by its version ----------
+
+
+def fresh(meeting: Meeting) -> Meeting:
+    """The meeting as a request reads it."""
+    return Meeting.objects.get(pk=meeting.pk)
+
+
+def grid_codes(meeting: Meeting) -> tuple[list[str], list[str]]:
+    layout = grid(fresh(meeting))
+    return [room.code for room in layout.rooms], [str(slot) for slot in layout.slots]
+
+
+def test_the_grid_is_read_once_per_version(django_assert_num_queries):
+    meeting = make_meeting(slots=2, rooms="AB")
+    grid(fresh(meeting))
+    read = fresh(meeting)
+
+    with django_assert_num_queries(0):
+        layout = grid(read)
+
+    assert [room.code for room in layout.rooms] == ["A", "B"]
+    assert [slot.number for slot in layout.slots] == [1, 2]
+    # Each call makes objects of its own: what one caller sets, no other sees.
+    layout.rooms[0].code = "Z"
+    assert grid(read).rooms[0].code == "A"
+
+
+def test_every_change_of_a_slot_or_room_renews_the_kept_grid():
+    meeting = make_meeting(slots=2, rooms="AB")
+    grid_codes(meeting)
+
+    Room.objects.create(meeting=meeting, code="C", position=2)
+    assert grid_codes(meeting)[0] == ["A", "B", "C"]
+    room = Room.objects.get(meeting=meeting, code="A")
+    room.code = "D"
+    room.position = 9
+    room.save()
+    assert grid_codes(meeting)[0] == ["B", "C", "D"]
+    Room.objects.filter(meeting=meeting, code="B").delete()
+    assert grid_codes(meeting)[0] == ["C", "D"]
+
+    slot = Slot.objects.get(meeting=meeting, number=2)
+    slot.starts, slot.ends = dt.time(9, 0), dt.time(9, 30)
+    slot.save()
+    assert grid_codes(meeting)[1][1] == "2: 09:00–09:30"
+    setup.generate_slots(
+        meeting=fresh(meeting), first_starts=dt.time(10, 0), length=20, gap=5, count=3
+    )
+    assert grid_codes(meeting)[1] == ["1: 10:00–10:20", "2: 10:25–10:45", "3: 10:50–11:10"]
+
+
+def test_a_meeting_saved_from_an_older_copy_keeps_the_grids_version():
+    meeting = make_meeting(slots=1, rooms="A")
+    older = fresh(meeting)
+    assert grid_codes(meeting)[0] == ["A"]
+    Room.objects.create(meeting=meeting, code="B", position=1)
+
+    older.title = "Renamed"
+    older.save()
+
+    assert older.grid_version == fresh(meeting).grid_version
+    assert grid_codes(meeting)[0] == ["A", "B"]
+
+
+def test_a_change_rolled_back_leaves_no_grid_a_later_one_could_find():
+    meeting = make_meeting(slots=1, rooms="A")
+    before = fresh(meeting).grid_version
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Room.objects.create(meeting=meeting, code="B", position=1)
+        assert grid_codes(meeting)[0] == ["A", "B"]
+        raise RuntimeError("rolled back")
+
+    assert fresh(meeting).grid_version == before
+    assert grid_codes(meeting)[0] == ["A"]
+    Room.objects.create(meeting=meeting, code="C", position=1)
+    assert grid_codes(meeting)[0] == ["A", "C"]

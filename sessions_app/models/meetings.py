@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -145,6 +146,11 @@ class Meeting(models.Model):
     # Counts every change a live page shows (interest marks and dots included), so that a
     # page can tell it missed one. Distinct from `revision`, which renews the documents.
     live_revision = models.PositiveBigIntegerField(default=0, editable=False)
+    # A new value whenever a slot or room of the meeting is saved or deleted (signals.py):
+    # each process keeps the slots and rooms under it (board.grid), and reads the wall
+    # without them. A value, never a count: one raised in a transaction that was rolled
+    # back is never given again.
+    grid_version = models.UUIDField(default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
