@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,18 +92,28 @@ def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
     return slot, room
 
 
-def _in_slot(meeting: Meeting, slot: Slot, *, ignoring: Iterable[int]) -> list[Topic]:
-    """The topics that hold a cell of the slot, other than those ignored; one query serves
-    both checks of a topic coming into the slot."""
-    topics = list(
-        Topic.objects.filter(slot=slot).exclude(pk__in=list(ignoring)).select_related("convener")
-    )
+@dataclass(frozen=True)
+class InSlot:
+    """What a slot holds, for the checks of a topic coming into it."""
+
+    topics: list[Topic]
+    """The topics that hold its cells, other than those coming in."""
+    merged: list[Topic]
+    """The topics merged into those, or into those coming in: their conveners convene them."""
+
+
+def _in_slot(meeting: Meeting, slot: Slot, *, coming: Sequence[int]) -> InSlot:
+    """What the slot holds, with the topics merged into them or into those coming: one
+    query serves both checks of a topic coming into the slot."""
+    merged = Q(status=Status.MERGED) & (Q(merged_into__slot=slot) | Q(merged_into__in=coming))
+    read = list(Topic.objects.filter(Q(slot=slot) | merged).select_related("convener"))
+    topics = [t for t in read if t.slot_id == slot.pk and t.pk not in coming]
     _in_grid(grid(meeting), topics)
-    return topics
+    return InSlot(topics, [t for t in read if t.status == Status.MERGED])
 
 
-def _require_empty(slot: Slot, room: Room, in_slot: list[Topic]) -> None:
-    occupant = next((other for other in in_slot if other.room_id == room.pk), None)
+def _require_empty(slot: Slot, room: Room, in_slot: InSlot) -> None:
+    occupant = next((other for other in in_slot.topics if other.room_id == room.pk), None)
     if occupant is not None:
         raise AgendaError(
             _("%(code)s is already taken by “%(title)s”.")
@@ -110,11 +121,11 @@ def _require_empty(slot: Slot, room: Room, in_slot: list[Topic]) -> None:
         )
 
 
-def _require_conveners_free(topic: Topic, slot: Slot, in_slot: list[Topic]) -> None:
+def _require_conveners_free(topic: Topic, slot: Slot, in_slot: InSlot) -> None:
     """No one who convenes the topic may convene another of the slot's placed topics."""
-    others = [other for other in in_slot if other.status == Status.PLACED]
-    # The topic's conveners and the others' are read together.
-    everyone = conveners_by_topic([topic, *others])
+    others = [other for other in in_slot.topics if other.status == Status.PLACED]
+    # The topic's conveners and the others' are read together, from what the slot held.
+    everyone = conveners_by_topic([topic, *others], merged=in_slot.merged)
     conveners = everyone[topic.pk].ids
     for other in others:
         theirs = everyone[other.pk]
@@ -174,7 +185,7 @@ def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) 
     meeting = _lock_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="place")
     slot, room = _cell(meeting, slot_id, room_id)
-    in_slot = _in_slot(meeting, slot, ignoring=[topic.pk])
+    in_slot = _in_slot(meeting, slot, coming=[topic.pk])
     _require_empty(slot, room, in_slot)
     _require_conveners_free(topic, slot, in_slot)
     _put(topic, slot, room)
@@ -188,7 +199,7 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     meeting = _lock_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="move")
     slot, room = _cell(meeting, slot_id, room_id)
-    in_slot = _in_slot(meeting, slot, ignoring=[topic.pk])
+    in_slot = _in_slot(meeting, slot, coming=[topic.pk])
     _require_empty(slot, room, in_slot)
     _require_conveners_free(topic, slot, in_slot)
     before = topic.slot_id
@@ -212,11 +223,11 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     pair = [first.pk, second.pk]
     if second_cell[0] is not None:
         _require_conveners_free(
-            first, second_cell[0], _in_slot(meeting, second_cell[0], ignoring=pair)
+            first, second_cell[0], _in_slot(meeting, second_cell[0], coming=pair)
         )
     if first_cell[0] is not None:
         _require_conveners_free(
-            second, first_cell[0], _in_slot(meeting, first_cell[0], ignoring=pair)
+            second, first_cell[0], _in_slot(meeting, first_cell[0], coming=pair)
         )
     # Clear one cell first so the one-topic-per-cell constraint holds at every step.
     _put(first, None, None)
@@ -250,7 +261,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     target = _topic(meeting, into_id, action="merge")
     if target.slot is not None:
         pair = [source.pk, target.pk]
-        _require_conveners_free(source, target.slot, _in_slot(meeting, target.slot, ignoring=pair))
+        _require_conveners_free(source, target.slot, _in_slot(meeting, target.slot, coming=pair))
     before = source.slot_id
     source.slot = source.room = None
     source.status = Status.MERGED

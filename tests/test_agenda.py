@@ -296,6 +296,19 @@ def test_merge_topics_makes_the_merged_convener_count_in_later_placements(meetin
     assert wall(meeting) == {"B1": "Ports"}
 
 
+def test_a_topic_merged_into_one_in_the_slot_makes_its_convener_count_there(meeting):
+    lina = Participant.objects.create(meeting=meeting, name="Lina")
+    ports = make_topic(meeting, title="Ports", cell="B1")
+    goods = make_topic(meeting, title="Goods", convener=lina)
+    agenda.merge_topics(meeting=meeting, topic_id=goods.pk, into_id=ports.pk)
+    freight = make_topic(meeting, title="Freight", convener=lina, cell="A2")
+
+    with pytest.raises(AgendaError, match="Lina already convenes B1"):
+        agenda.move_topic(meeting=meeting, topic_id=freight.pk, **cell_of(meeting, "A1"))
+
+    assert wall(meeting) == {"B1": "Ports", "A2": "Freight"}
+
+
 def test_merge_topics_refuses_merging_into_itself(meeting):
     topic = make_topic(meeting)
 
