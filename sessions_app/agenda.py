@@ -44,7 +44,16 @@ class Move:
 
 
 def _lock_open_meeting(meeting: Meeting) -> Meeting:
-    meeting = Meeting.objects.locked(meeting.pk)
+    return _require_open(Meeting.objects.locked(meeting.pk))
+
+
+def _claim_open_meeting(meeting: Meeting) -> Meeting:
+    """Lock the meeting and count the change, for a change that ends in `_changed(...,
+    claimed=True)` whatever it does, unless it is refused (see `announce.claim`)."""
+    return _require_open(announce.claim(meeting.pk))
+
+
+def _require_open(meeting: Meeting) -> Meeting:
     if meeting.phase == Meeting.Phase.CLOSED:
         raise AgendaError(_("This meeting is closed; reopen it to change the agenda."))
     return meeting
@@ -167,6 +176,7 @@ def _changed(
     *slot_ids: int | None,
     topics: Iterable[Topic] = (),
     counts_changed: bool = True,
+    claimed: bool = False,
 ) -> None:
     """Announce the rows of the wall that changed, by slot id; None stands for the tray.
 
@@ -176,27 +186,33 @@ def _changed(
     moderation panel as it was (see `announce.agenda_changed`).
     """
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
-    announce.agenda_changed(meeting, slot_ids=slot_ids, counts_changed=counts_changed, nudge=people)
+    announce.agenda_changed(
+        meeting,
+        slot_ids=slot_ids,
+        counts_changed=counts_changed,
+        nudge=people,
+        claimed=claimed,
+    )
 
 
 @transaction.atomic
 def place_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -> Topic:
     """Put a raised topic from the tray into an empty cell."""
-    meeting = _lock_open_meeting(meeting)
+    meeting = _claim_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="place")
     slot, room = _cell(meeting, slot_id, room_id)
     in_slot = _in_slot(meeting, slot, coming=[topic.pk])
     _require_empty(slot, room, in_slot)
     _require_conveners_free(topic, slot, in_slot)
     _put(topic, slot, room)
-    _changed(meeting, None, slot.pk, topics=[topic])
+    _changed(meeting, None, slot.pk, topics=[topic], claimed=True)
     return topic
 
 
 @transaction.atomic
 def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -> Topic:
     """Move a placed topic to another empty cell."""
-    meeting = _lock_open_meeting(meeting)
+    meeting = _claim_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="move")
     slot, room = _cell(meeting, slot_id, room_id)
     in_slot = _in_slot(meeting, slot, coming=[topic.pk])
@@ -205,14 +221,14 @@ def move_topic(*, meeting: Meeting, topic_id: int, slot_id: int, room_id: int) -
     before = topic.slot_id
     _put(topic, slot, room)
     # Placed before and after: no count of the moderation panel changes.
-    _changed(meeting, before, slot.pk, topics=[topic], counts_changed=False)
+    _changed(meeting, before, slot.pk, topics=[topic], counts_changed=False, claimed=True)
     return topic
 
 
 @transaction.atomic
 def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topic, Topic]:
     """Exchange the cells of two topics; a topic from the tray takes the other's cell."""
-    meeting = _lock_open_meeting(meeting)
+    meeting = _claim_open_meeting(meeting)
     if topic_id == other_id:
         raise AgendaError(_("A topic cannot be swapped with itself."))
     first = _topic(meeting, topic_id, action="swap")
@@ -236,25 +252,25 @@ def swap_topics(*, meeting: Meeting, topic_id: int, other_id: int) -> tuple[Topi
     slot_ids = (cell[0].pk if cell[0] else None for cell in (first_cell, second_cell))
     # Both stay placed, or the tray's topic takes the cell of the one going to the tray:
     # no count of the moderation panel changes.
-    _changed(meeting, *slot_ids, topics=[first, second], counts_changed=False)
+    _changed(meeting, *slot_ids, topics=[first, second], counts_changed=False, claimed=True)
     return first, second
 
 
 @transaction.atomic
 def unplace_topic(*, meeting: Meeting, topic_id: int) -> Topic:
     """Take a topic off the wall and back into the tray."""
-    meeting = _lock_open_meeting(meeting)
+    meeting = _claim_open_meeting(meeting)
     topic = _topic(meeting, topic_id, action="unplace")
     before = topic.slot_id
     _put(topic, None, None)
-    _changed(meeting, before, None, topics=[topic])
+    _changed(meeting, before, None, topics=[topic], claimed=True)
     return topic
 
 
 @transaction.atomic
 def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
     """Merge one topic into another, which keeps its cell and gains its convener."""
-    meeting = _lock_open_meeting(meeting)
+    meeting = _claim_open_meeting(meeting)
     if topic_id == into_id:
         raise AgendaError(_("A topic cannot be merged into itself."))
     source = _topic(meeting, topic_id, action="merge")
@@ -275,7 +291,7 @@ def merge_topics(*, meeting: Meeting, topic_id: int, into_id: int) -> Topic:
         topic=target
     )
     Interest.objects.filter(topic=source).delete()
-    _changed(meeting, before, target.slot_id, topics=[source, target])
+    _changed(meeting, before, target.slot_id, topics=[source, target], claimed=True)
     return target
 
 
@@ -323,7 +339,7 @@ def pin_topic(*, meeting: Meeting, topic_id: int, pinned: bool) -> Topic:
 @transaction.atomic
 def apply_placement(*, meeting: Meeting, moves: Sequence[Move]) -> list[Topic]:
     """Place and move topics as a suggestion proposed: all of them, or none if a rule fails."""
-    meeting = _lock_open_meeting(meeting)
+    meeting = _claim_open_meeting(meeting)
     require_suggesting_phase(meeting)
     if not moves:
         raise AgendaError(_("There is nothing to apply."))
@@ -354,7 +370,9 @@ def apply_placement(*, meeting: Meeting, moves: Sequence[Move]) -> list[Topic]:
     for move in moves:
         _put(topics[move.topic_id], slots[move.slot_id], rooms[move.room_id])
     changed = [move.source[0] if move.source else None for move in moves]
-    _changed(meeting, *changed, *(move.slot_id for move in moves), topics=topics.values())
+    _changed(
+        meeting, *changed, *(move.slot_id for move in moves), topics=topics.values(), claimed=True
+    )
     return [topics[move.topic_id] for move in moves]
 
 

@@ -9,6 +9,7 @@ fragments are rendered when the delivery is made, from the database as it then i
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 from django.db import connection
@@ -54,6 +55,38 @@ def raise_live_revision(meeting_id: int, *, documents: bool = False) -> int:
     return row[0]
 
 
+def claim(meeting_id: int) -> Meeting:
+    """Lock the meeting's row for a change of its wall, and count the change: both of its
+    revisions raised, as `raise_live_revision(documents=True)` raises them. Returns the
+    meeting as the change will commit it.
+
+    One statement where the database can answer an UPDATE with the row, in place of a
+    locking read and then the raise (0.95 ms against 1.5 on the benchmark machine). The
+    change must then be announced with this meeting (`agenda_changed(claimed=True)`),
+    which counts it no more, or be refused and rolled back: a revision counted and never
+    delivered would make every open page ask for the whole state.
+    """
+    if connection.vendor not in UPDATE_RETURNING:
+        raise_live_revision(meeting_id, documents=True)
+        return Meeting.objects.locked(meeting_id)
+    name = connection.ops.quote_name
+    fields = Meeting._meta.concrete_fields
+    live, documents = (
+        name(Meeting._meta.get_field(f).column) for f in ("live_revision", "revision")
+    )
+    # Read through `raw` for the fields' own conversions (a JSON list, a UUID on SQLite).
+    claimed = Meeting.objects.raw(
+        f"UPDATE {name(Meeting._meta.db_table)} "
+        f"SET {live} = {live} + 1, {documents} = {documents} + 1 "
+        f"WHERE {name(Meeting._meta.pk.column)} = %s "
+        f"RETURNING {', '.join(name(field.column) for field in fields)}",
+        [meeting_id],
+    )
+    for meeting in claimed:
+        return meeting
+    raise Meeting.DoesNotExist(f"No meeting has the id {meeting_id}.")
+
+
 def _split(items: Iterable[str]) -> tuple[list[str], list[int]]:
     """Fragment names, and the revisions gathered with them."""
     names, revisions = [], []
@@ -76,13 +109,15 @@ def _rendered(
     revisions: list[int],
     *,
     nudged: Iterable[str] = (),
+    meeting: Meeting | None = None,
     **extra,
 ) -> list[tuple[str, str]]:
     shared, facilitators, nudged = tuple(shared), tuple(facilitators), tuple(nudged)
-    try:
-        meeting = Meeting.objects.get(pk=meeting_id)
-    except Meeting.DoesNotExist:
-        return []
+    if meeting is None:
+        try:
+            meeting = Meeting.objects.get(pk=meeting_id)
+        except Meeting.DoesNotExist:
+            return []
     # Every page hears of every change, if only by its revision, so that none of them
     # mistakes a change it did not need for one it missed. The mark goes last: a message
     # that starts with a grid's rows must start with them (see fragments.render).
@@ -103,16 +138,27 @@ def fragments_changed(
     facilitators: Iterable[str] = (),
     documents: bool = False,
     nudge: Iterable[int | None] = (),
+    claimed: Meeting | None = None,
 ) -> None:
     """After commit, send the fragments: shared ones to every page, the rest to facilitators.
 
     With `documents`, the documents' revision is raised too (see `raise_live_revision`).
-    The participants in `nudge` are nudged in the same delivery (see `announce.nudge`)."""
+    The participants in `nudge` are nudged in the same delivery (see `announce.nudge`).
+    A change whose meeting was `claimed` (see `claim`) is counted already, and is rendered
+    with that meeting as it commits, not with one read again: the delivery then says it
+    was rendered at the change's own revision, never a later one, which no page mistakes
+    for news it has not had."""
     shared, facilitators = tuple(shared), tuple(facilitators)
     nudged = _nudged_groups(nudge)
-    revision = raise_live_revision(meeting_id, documents=documents)
+    if claimed is None:
+        revision, meeting = raise_live_revision(meeting_id, documents=documents), None
+    else:
+        # A copy of its own: the request goes on with the one it holds.
+        revision, meeting = claimed.live_revision, copy.copy(claimed)
     realtime.after_commit(
-        lambda _items: _rendered(meeting_id, shared, facilitators, [revision], nudged=nudged)
+        lambda _items: _rendered(
+            meeting_id, shared, facilitators, [revision], nudged=nudged, meeting=meeting
+        )
     )
 
 
@@ -140,6 +186,7 @@ def agenda_changed(
     slot_ids: Iterable[int | None] | None = None,
     counts_changed: bool = True,
     nudge: Iterable[int | None] = (),
+    claimed: bool = False,
 ) -> None:
     """Rows of the wall or its tray changed: everyone gets those rows and the tray again.
 
@@ -150,7 +197,8 @@ def agenda_changed(
     shared and drafted, as many people) passes `counts_changed=False`, and the panel is
     not sent again: reading its counts would cost two queries per change. The people in
     `nudge` (the moved topics' conveners) are nudged in the same delivery: one rendering,
-    done before the sockets are written to, not a second one while they are.
+    done before the sockets are written to, not a second one while they are. A change
+    made on the meeting `claim` returned passes `claimed=True`.
     """
     facilitators = ["moderation", "wall_summary"] if counts_changed else ["wall_summary"]
     fragments_changed(
@@ -159,6 +207,7 @@ def agenda_changed(
         facilitators=facilitators,
         documents=True,
         nudge=nudge,
+        claimed=meeting if claimed else None,
     )
 
 

@@ -11,7 +11,8 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from sessions_app import announce, consumers, fragments, realtime, services, vernissage
+from sessions_app import agenda, announce, consumers, fragments, realtime, services, vernissage
+from sessions_app.errors import AgendaError
 from sessions_app.models import Facilitator, Meeting, Participant, Report
 
 from .factories import make_topic
@@ -161,3 +162,67 @@ async def test_logging_out_ends_the_facilitators_sockets(meeting):
         closing = await projector.receive_output(timeout=5)
 
     assert closing == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN}
+
+
+# ---------- A change of the wall, locked and counted in one statement ----------
+
+
+def revisions(meeting) -> tuple[int, int]:
+    return Meeting.objects.values_list("revision", "live_revision").get(pk=meeting.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("returning", [True, False], ids=["update returning", "lock then raise"])
+def test_a_claimed_change_is_delivered_as_of_its_own_revision(
+    meeting, sent, django_capture_on_commit_callbacks, monkeypatch, returning
+):
+    if not returning:
+        # A database that cannot answer an UPDATE with the row: a locking read instead.
+        monkeypatch.setattr(announce, "UPDATE_RETURNING", set())
+    topic = make_topic(meeting, title="Freight", cell="A1")
+    free = meeting.slots.get(number=2).pk, meeting.rooms.get(code="B").pk
+    before = revisions(meeting)
+
+    with django_capture_on_commit_callbacks() as deliveries:
+        agenda.move_topic(meeting=meeting, topic_id=topic.pk, slot_id=free[0], room_id=free[1])
+    assert revisions(meeting) == (before[0] + 1, before[1] + 1)
+    # Another change commits before the move's delivery is made.
+    announce.raise_live_revision(meeting.pk)
+    for delivery in deliveries:
+        delivery()
+
+    everyone = dict(sent)[realtime.meeting_group(meeting.pk)]
+    assert covers(everyone) == ([before[1] + 1], before[1] + 1)
+    assert 'id="cell-B2"' in everyone and "Freight" in everyone
+
+
+@pytest.mark.django_db
+def test_a_refused_change_of_the_wall_counts_nothing_and_sends_nothing(
+    meeting, sent, django_capture_on_commit_callbacks
+):
+    freight = make_topic(meeting, title="Freight", cell="A1")
+    ports = make_topic(meeting, title="Ports", cell="B1")
+    raised = make_topic(meeting, title="Waiting")
+    before = revisions(meeting)
+    a1 = {"slot_id": freight.slot_id, "room_id": freight.room_id}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for refused in (
+            lambda: agenda.move_topic(meeting=meeting, topic_id=ports.pk, **a1),
+            lambda: agenda.place_topic(meeting=meeting, topic_id=raised.pk, **a1),
+            lambda: agenda.swap_topics(meeting=meeting, topic_id=ports.pk, other_id=ports.pk),
+            lambda: agenda.merge_topics(meeting=meeting, topic_id=ports.pk, into_id=ports.pk),
+            lambda: agenda.unplace_topic(meeting=meeting, topic_id=raised.pk),
+            lambda: agenda.apply_placement(meeting=meeting, moves=[]),
+        ):
+            with pytest.raises(AgendaError):
+                refused()
+
+    assert revisions(meeting) == before
+    assert sent == []
+
+
+@pytest.mark.django_db
+def test_claiming_a_meeting_that_is_gone_says_so():
+    with pytest.raises(Meeting.DoesNotExist):
+        announce.claim(10**9)

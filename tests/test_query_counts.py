@@ -44,12 +44,13 @@ SHARED_SECTIONS = 12
 PROJECTOR_PAGE = SESSION + 16
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
-# The messages of a change on the wall, to every page and to the facilitators: the
-# meeting, the board once for both (the topics with those merged into them, interest,
-# co-signing partners: its rooms and slots are kept since the change read them) and the
-# moderation's two counts. The nudges of the conveners of the changed topics, in the same
-# delivery, read nothing.
-WALL_CHANGE = 6
+# The messages of a change on the wall, to every page and to the facilitators: the board
+# once for both (the topics with those merged into them, interest, co-signing partners:
+# its rooms and slots are kept since the change read them) and the moderation's two
+# counts. The meeting is the one the change locked and counted (announce.claim), as it
+# commits: not read again. The nudges of the conveners of the changed topics, in the
+# same delivery, read nothing.
+WALL_CHANGE = 5
 # A move or a swap leaves as many topics placed as before: the counts are not read again.
 WALL_MOVE = WALL_CHANGE - 2
 

@@ -341,13 +341,13 @@ def test_a_move_on_the_board_is_answered_in_a_fixed_number_of_queries(
 
     # The session when it is not kept in memory (several processes, with Redis); the
     # user, the meeting with its facilitator link; in the transaction (a savepoint and
-    # its release here) the locked meeting, the topic, the slot's topics (the cell's
-    # occupant among them) with those merged into them or into the topic (whose conveners
-    # convene them), the topic's update, and both revisions raised with the live one's new
-    # value at once. The cell's slot and room are kept since the projector page read them
-    # (board.grid).
+    # its release here) the meeting locked with both its revisions raised, in one statement
+    # that returns it (announce.claim), the topic, the slot's topics (the cell's occupant
+    # among them) with those merged into them or into the topic (whose conveners convene
+    # them), and the topic's update. The cell's slot and room are kept since the projector
+    # page read them (board.grid).
     revisions = Meeting.objects.values_list("revision", "live_revision").get(pk=meeting.pk)
-    with django_capture_on_commit_callbacks(), django_assert_num_queries(SESSION_QUERIES + 9):
+    with django_capture_on_commit_callbacks(), django_assert_num_queries(SESSION_QUERIES + 8):
         response = board_post(
             facilitator_client,
             meeting,
