@@ -69,7 +69,15 @@ class TakesItsMarksAlong(TypedTextAdmin):
 
 
 class MeetingPartAdmin(TakesItsMarksAlong):
-    """A row that belongs to one meeting: saved and deleted through `setup`, which announces."""
+    """A row that belongs to one meeting: saved and deleted through `setup`, which announces.
+
+    Once made, a row stays with its meeting: moved to another, the meeting it left would
+    keep its wall's grid and documents as they were (signals.py renews those of the
+    meeting a row is saved in).
+    """
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), *(["meeting"] if obj else [])]
 
     def save_model(self, request, obj, form, change) -> None:
         setup.save_meeting_part(obj)

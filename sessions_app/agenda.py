@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import announce
-from .board import Grid, conveners_by_topic, grid
+from .board import Grid, conveners_by_topic, grid, in_order
 from .errors import AgendaError
 from .models import Interest, Meeting, Room, Slot, Topic, cell_code
 
@@ -102,7 +102,7 @@ def _cell(meeting: Meeting, slot_id: int, room_id: int) -> tuple[Slot, Room]:
 
 
 @dataclass(frozen=True)
-class InSlot:
+class _InSlot:
     """What a slot holds, for the checks of a topic coming into it."""
 
     topics: list[Topic]
@@ -111,17 +111,19 @@ class InSlot:
     """The topics merged into those, or into those coming in: their conveners convene them."""
 
 
-def _in_slot(meeting: Meeting, slot: Slot, *, coming: Sequence[int]) -> InSlot:
-    """What the slot holds, with the topics merged into them or into those coming: one
-    query serves both checks of a topic coming into the slot."""
-    merged = Q(status=Status.MERGED) & (Q(merged_into__slot=slot) | Q(merged_into__in=coming))
-    read = list(Topic.objects.filter(Q(slot=slot) | merged).select_related("convener"))
+def _in_slot(meeting: Meeting, slot: Slot, *, coming: Sequence[int]) -> _InSlot:
+    """What the slot holds, with the meeting's merged topics (those merged into the slot's
+    or into those coming count, see `conveners_by_topic`): one query serves both checks of
+    a topic coming into the slot. A meeting merges few topics; a join to find only those
+    cost more than reading them all."""
+    read = Topic.objects.filter(Q(slot=slot) | Q(status=Status.MERGED), meeting=meeting)
+    read = sorted(read.select_related("convener").order_by(), key=in_order)
     topics = [t for t in read if t.slot_id == slot.pk and t.pk not in coming]
     _in_grid(grid(meeting), topics)
-    return InSlot(topics, [t for t in read if t.status == Status.MERGED])
+    return _InSlot(topics, [t for t in read if t.status == Status.MERGED])
 
 
-def _require_empty(slot: Slot, room: Room, in_slot: InSlot) -> None:
+def _require_empty(slot: Slot, room: Room, in_slot: _InSlot) -> None:
     occupant = next((other for other in in_slot.topics if other.room_id == room.pk), None)
     if occupant is not None:
         raise AgendaError(
@@ -130,7 +132,7 @@ def _require_empty(slot: Slot, room: Room, in_slot: InSlot) -> None:
         )
 
 
-def _require_conveners_free(topic: Topic, slot: Slot, in_slot: InSlot) -> None:
+def _require_conveners_free(topic: Topic, slot: Slot, in_slot: _InSlot) -> None:
     """No one who convenes the topic may convene another of the slot's placed topics."""
     others = [other for other in in_slot.topics if other.status == Status.PLACED]
     # The topic's conveners and the others' are read together, from what the slot held.
@@ -183,7 +185,8 @@ def _changed(
     The documents' revision is raised with the live one, always: `_put` writes without
     signals. The people who convene the moved topics are nudged to fetch their own list.
     `counts_changed=False` for a change that leaves every count of the facilitators'
-    moderation panel as it was (see `announce.agenda_changed`).
+    moderation panel as it was (see `announce.agenda_changed`); `claimed=True` for one
+    made on the meeting `_claim_open_meeting` returned, which is counted already.
     """
     people = [t.convener_id for t in topics] + [t.partner_id for t in topics if t.partner_signed]
     announce.agenda_changed(

@@ -4,7 +4,8 @@ Every write calls one of these inside its transaction. Each change raises the me
 live revision there, in the database, and its delivery says which revisions it covers
 and at which revision it was rendered: a page that sees a revision it never received
 asks for the whole state (static/js/live.js), so a lost delivery heals by itself. The
-fragments are rendered when the delivery is made, from the database as it then is.
+fragments are rendered when the delivery is made, from the database as it then is; a
+change of the wall (`claim`) gives its own meeting row, as it committed.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def claim(meeting_id: int) -> Meeting:
         f"WHERE {name(Meeting._meta.pk.column)} = %s "
         f"RETURNING {', '.join(name(field.column) for field in fields)}",
         [meeting_id],
+        using=connection.alias,
     )
     for meeting in claimed:
         return meeting

@@ -1,5 +1,5 @@
-"""Two small holders the live meeting shares: texts kept for the latest revisions, and
-one helper object per event loop."""
+"""Two small holders the live meeting shares: values kept for the latest revisions (texts,
+a wall's grid), and one helper object per event loop."""
 
 from __future__ import annotations
 

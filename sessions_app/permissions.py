@@ -41,20 +41,31 @@ def _linked(user: User, meeting: Meeting) -> bool:
 
 
 def holds(user: User, codename: str) -> bool:
-    """Whether an active user holds this permission of the app: `user.has_perm`'s answer.
+    """Whether the user holds this permission of the app: `user.has_perm`'s answer.
 
     Django's ModelBackend reads every permission the user holds and every one their
-    groups hold, to answer for one: a facilitator who holds all of the app's paid 2.3 ms
-    on each request for it (docs/benchmarks.md). With that backend alone, the database
-    is asked for this one: the user's own (one query), then their groups' (a second). A
-    user whose permissions were already read, or another backend, is asked as Django asks.
+    groups hold, to answer for one: a facilitator who holds all of the app's waited 2.3 ms
+    for it on each request, against 0.9 ms for this (docs/benchmarks.md, "The sixth
+    round"). With that backend alone, the database is asked for this one: the user's own
+    (one query), then their groups' (a second), once per user object, as Django keeps its
+    own answers. A user whose permissions were already read, or another backend, is asked
+    as Django asks.
     """
+    if not user.is_active:
+        return False
     if user.is_superuser:
         return True
     if list(settings.AUTHENTICATION_BACKENDS) != [MODEL_BACKEND] or hasattr(user, "_perm_cache"):
         return user.has_perm(f"sessions_app.{codename}")
-    granted = Permission.objects.filter(content_type__app_label="sessions_app", codename=codename)
-    return granted.filter(user=user).exists() or granted.filter(group__user=user).exists()
+    answers = user.__dict__.setdefault("_held_permissions", {})
+    if codename not in answers:
+        granted = Permission.objects.filter(
+            content_type__app_label="sessions_app", codename=codename
+        )
+        answers[codename] = (
+            granted.filter(user=user).exists() or granted.filter(group__user=user).exists()
+        )
+    return answers[codename]
 
 
 def can_facilitate(user: User, meeting: Meeting) -> bool:

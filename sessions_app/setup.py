@@ -174,6 +174,7 @@ def copy_setup(*, meeting: Meeting) -> Meeting:
     )
     _copy_rows(meeting.facilitators.all(), copy, ["name", "role", "user", "position"])
     _copy_rows(meeting.links.all(), copy, ["title", "url", "position"])
+    # In bulk, without signals: the copy's grid (board.grid) has never been read.
     _copy_rows(meeting.slots.all(), copy, ["number", "starts", "ends"])
     _copy_rows(meeting.rooms.all(), copy, ["code", "name", "capacity", "position"])
     return copy

@@ -10,8 +10,9 @@ Queryset `update()` and `bulk_create()` send no signals: code that changes a mee
 rows that way calls `Meeting.bump_revision()` itself, or announces the change with
 `documents=True` (`announce.fragments_changed`), which raises it with the live revision.
 A slot or room saved or deleted also renews the meeting's `grid_version`, under which each
-process keeps the grid (board.grid); slots and rooms are written one by one for that,
-except the copies `setup.copy_setup` makes for a meeting it has just created.
+process keeps the grid (board.grid); `bump_revision` does not, so slots and rooms are
+written one by one, except the copies `setup.copy_setup` makes for a meeting it has just
+created, whose grid no one has read yet.
 """
 
 from __future__ import annotations

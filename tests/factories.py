@@ -36,6 +36,9 @@ def make_meeting(
         )
     for position, code in enumerate(rooms):
         Room.objects.create(meeting=meeting, code=code, position=position)
+    # As a request reads it: with the revisions and the grid's version its slots and rooms
+    # gave it (signals.py).
+    meeting.refresh_from_db()
     return meeting
 
 

@@ -28,7 +28,7 @@ from sessions_app.models import (
 )
 
 from .documents import media_files, row_counts
-from .factories import make_topic
+from .factories import make_meeting, make_topic
 from .images import phone_photo
 
 
@@ -370,3 +370,22 @@ def test_admin_deletes_a_meeting_whose_phones_marked_its_topics(admin_client, me
 
     assert response.status_code == 302
     assert not Meeting.objects.exists() and not Interest.objects.exists()
+
+
+def test_a_slot_or_room_stays_with_its_meeting_in_the_admin(admin_client, meeting):
+    other = make_meeting(title="Another meeting")
+    room = meeting.rooms.get(code="A")
+    url = reverse("admin:sessions_app_room_change", args=[room.pk])
+
+    page = admin_client.get(url).content.decode()
+    response = admin_client.post(
+        url, {"meeting": other.pk, "code": "A", "name": "Stora salen", "position": 0}
+    )
+
+    assert 'name="meeting"' not in page
+    assert response.status_code == 302
+    room.refresh_from_db()
+    assert room.meeting_id == meeting.pk and room.name == "Stora salen"
+    # A new one is still given its meeting.
+    add = admin_client.get(reverse("admin:sessions_app_slot_add")).content.decode()
+    assert 'name="meeting"' in add

@@ -33,8 +33,9 @@ def test_build_board_query_count_does_not_grow_with_topics(django_assert_num_que
     for i in range(topics):
         make_topic(meeting, title=f"Topic {i}", cell=cells[i] if i % 2 else None)
 
-    # rooms, slots, the topics with those merged into them, interest
-    with django_assert_num_queries(4):
+    # rooms, slots and the grid's version (read once per version, board.grid), the topics
+    # with those merged into them, interest
+    with django_assert_num_queries(5):
         board = build_board(meeting)
         assert len(board.cards()) == topics
         assert all(card.names and card.topic.code for card in board.placed)
@@ -50,8 +51,9 @@ def test_the_co_signer_of_a_merged_topic_convenes_the_topic_it_was_merged_into(
     agenda.merge_topics(meeting=meeting, topic_id=source.pk, into_id=target.pk)
     everyone = {target.convener_id, source.convener_id, lina.pk}
 
-    # rooms, slots, the topics with the one merged, interest, and the co-signer
-    with django_assert_num_queries(5):
+    # the topics with the one merged, interest, and the co-signer (the grid is kept since
+    # the merge read it)
+    with django_assert_num_queries(3):
         board = build_board(meeting)
 
     [card] = board.placed
@@ -70,8 +72,9 @@ def test_topics_merged_into_a_withdrawn_one_are_not_read_for_the_wall(
     agenda.withdraw_topic(meeting=meeting, topic_id=target.pk)
     make_topic(meeting, title="Ports", cell="A1")
 
-    # rooms, slots, the topics with the merged one, interest: no co-signer is on the wall
-    with django_assert_num_queries(4):
+    # the topics with the merged one, interest: no co-signer is on the wall (the grid is
+    # kept since the merge read it)
+    with django_assert_num_queries(2):
         board = build_board(meeting)
 
     [card] = board.cards()
@@ -162,6 +165,20 @@ def test_a_meeting_saved_from_an_older_copy_keeps_the_grids_version():
     older.save()
 
     assert older.grid_version == fresh(meeting).grid_version
+    assert grid_codes(meeting)[0] == ["A", "B"]
+
+
+def test_a_copy_read_before_the_grid_changed_keeps_nothing_under_its_version(
+    django_assert_num_queries,
+):
+    meeting = make_meeting(slots=1, rooms="A")
+    older = fresh(meeting)
+    Room.objects.create(meeting=meeting, code="B", position=1)
+
+    # Read as it is now, and not kept: the version the copy names is gone.
+    assert [room.code for room in grid(older).rooms] == ["A", "B"]
+    with django_assert_num_queries(3):
+        grid(older)
     assert grid_codes(meeting)[0] == ["A", "B"]
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from sessions_app import agenda, announce, consumers, fragments, realtime, services, vernissage
 from sessions_app.errors import AgendaError
-from sessions_app.models import Facilitator, Meeting, Participant, Report
+from sessions_app.models import Facilitator, Meeting, Participant, Report, Room
 
 from .factories import make_topic
 from .test_consumers import (  # noqa: F401 (a fixture that closes the worker's connections)
@@ -226,3 +226,25 @@ def test_a_refused_change_of_the_wall_counts_nothing_and_sends_nothing(
 def test_claiming_a_meeting_that_is_gone_says_so():
     with pytest.raises(Meeting.DoesNotExist):
         announce.claim(10**9)
+
+
+@pytest.mark.django_db
+def test_a_delivery_made_after_the_grid_changed_shows_the_grid_as_it_is(
+    meeting, sent, django_capture_on_commit_callbacks
+):
+    freight = make_topic(meeting, title="Freight", cell="A1")
+    with django_capture_on_commit_callbacks() as deliveries:
+        agenda.move_topic(
+            meeting=meeting,
+            topic_id=freight.pk,
+            slot_id=freight.slot_id,
+            room_id=meeting.rooms.get(code="B").pk,
+        )
+    # A room is added, and a topic placed in it, before the move's delivery is made.
+    Room.objects.create(meeting=meeting, code="D", position=3)
+    make_topic(meeting, title="Ports", cell="D1")
+    for delivery in deliveries:
+        delivery()
+
+    everyone = dict(sent)[realtime.meeting_group(meeting.pk)]
+    assert 'id="cell-B1"' in everyone and 'id="cell-D1"' in everyone and "Ports" in everyone

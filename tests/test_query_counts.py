@@ -33,15 +33,16 @@ SESSION = SESSION_QUERIES
 # phone shows alike are read once per revision of the meeting, by the first page (or
 # socket) that needs them.
 PHONE_PAGE = SESSION + 3
-# The first page after a change also renders those sections: the board (rooms, slots,
-# the topics with those merged into them, interest, co-signing partners), the gallery
+# The first page after a change also renders those sections: the board (rooms, slots and
+# the grid's version, the first time the grid is read; the topics with those merged into
+# them, interest, co-signing partners), the gallery
 # (reports, photos, dots), the facilitators, the plan with its members, and the closing
 # circle.
-SHARED_SECTIONS = 12
+SHARED_SECTIONS = 13
 # The projector page: the session, the user, the meeting with the facilitator check (a
 # facilitator's permissions are not read), then every section (rendered for it, not kept)
 # with the facilitators' own: the moderation's counts.
-PROJECTOR_PAGE = SESSION + 16
+PROJECTOR_PAGE = SESSION + 17
 # A socket's state: the meeting, then every section when none was rendered yet.
 STATE = 1
 # The messages of a change on the wall, to every page and to the facilitators: the board
