@@ -21,6 +21,7 @@ from .. import (
     throttles,
     vernissage,
 )
+from ..board import in_order
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Dot, InitiativeMember, Interest, Meeting, Participant, Pen, Topic
@@ -89,8 +90,10 @@ def mine_context(participant: Participant, **extra) -> dict:
     """The personal part of the phone page: one's own topics and those shared with one."""
     marks = marks_of(participant, topics=True)
     # Most phones never propose a topic: the marks' query says whether there are any, and
-    # the joined query below, costly to compose, is left out when there are none.
-    topics = list(_my_topics(participant)) if marks.pop("topics") else []
+    # the joined query below, costly to compose, is left out when there are none. It is
+    # sorted here, in the topics' order: its ORDER BY over the joins took 0.7 ms of the
+    # query's 5.1 to compose (docs/benchmarks.md, "The sixth round").
+    topics = sorted(_my_topics(participant).order_by(), key=in_order) if marks.pop("topics") else []
     return {
         "meeting": participant.meeting,
         "participant": participant,
