@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import announce
-from .board import Grid, conveners_by_topic, grid, in_order
+from .board import conveners_by_topic, grid, in_order
 from .errors import AgendaError
 from .models import Interest, Meeting, Room, Slot, Topic, cell_code
 
@@ -72,16 +72,8 @@ def _topic(meeting: Meeting, topic_id: int, *, action: str) -> Topic:
         raise AgendaError(_("That topic is not part of this meeting.")) from None
     if not topic.allows(action):
         raise _not_that_way(topic)
-    _in_grid(grid(meeting), [topic])
+    grid(meeting).seat([topic])
     return topic
-
-
-def _in_grid(layout: Grid, topics: Iterable[Topic]) -> None:
-    """Give each placed topic its slot and room from the grid, which is kept: not read."""
-    for topic in topics:
-        slot, room = layout.slot(topic.slot_id), layout.room(topic.room_id)
-        if slot is not None and room is not None:
-            topic.slot, topic.room = slot, room
 
 
 def _not_that_way(topic: Topic) -> AgendaError:
@@ -119,7 +111,7 @@ def _in_slot(meeting: Meeting, slot: Slot, *, coming: Sequence[int]) -> _InSlot:
     read = Topic.objects.filter(Q(slot=slot) | Q(status=Status.MERGED), meeting=meeting)
     read = sorted(read.select_related("convener").order_by(), key=in_order)
     topics = [t for t in read if t.slot_id == slot.pk and t.pk not in coming]
-    _in_grid(grid(meeting), topics)
+    grid(meeting).seat(topics)
     return _InSlot(topics, [t for t in read if t.status == Status.MERGED])
 
 
@@ -356,8 +348,7 @@ def apply_placement(*, meeting: Meeting, moves: Sequence[Move]) -> list[Topic]:
         .filter(meeting=meeting, pk__in=ids)
     }
     layout = grid(meeting)
-    slots = {slot.pk: slot for slot in layout.slots}
-    rooms = {room.pk: room for room in layout.rooms}
+    slots, rooms = layout.slots_by_id, layout.rooms_by_id
     for move in moves:
         _check_move(move, topics.get(move.topic_id), slots, rooms)
     staying = list(

@@ -40,16 +40,8 @@ def raise_live_revision(meeting_id: int, *, documents: bool = False) -> int:
     if connection.vendor not in UPDATE_RETURNING:
         Meeting.objects.filter(pk=meeting_id).update(**{f: F(f) + 1 for f in raised})
         return Meeting.objects.values_list("live_revision", flat=True).get(pk=meeting_id)
-    name = connection.ops.quote_name
-    table = name(Meeting._meta.db_table)
-    columns = [name(Meeting._meta.get_field(field).column) for field in raised]
-    changes = ", ".join(f"{column} = {column} + 1" for column in columns)
-    key = name(Meeting._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {changes} WHERE {key} = %s RETURNING {columns[0]}",
-            [meeting_id],
-        )
+        cursor.execute(_raising(raised, returning=["live_revision"]), [meeting_id])
         row = cursor.fetchone()
     if row is None:
         raise Meeting.DoesNotExist(f"No meeting has the id {meeting_id}.")
@@ -70,23 +62,32 @@ def claim(meeting_id: int) -> Meeting:
     if connection.vendor not in UPDATE_RETURNING:
         raise_live_revision(meeting_id, documents=True)
         return Meeting.objects.locked(meeting_id)
-    name = connection.ops.quote_name
-    fields = Meeting._meta.concrete_fields
-    live, documents = (
-        name(Meeting._meta.get_field(f).column) for f in ("live_revision", "revision")
-    )
+    every_field = [field.name for field in Meeting._meta.concrete_fields]
     # Read through `raw` for the fields' own conversions (a JSON list, a UUID on SQLite).
     claimed = Meeting.objects.raw(
-        f"UPDATE {name(Meeting._meta.db_table)} "
-        f"SET {live} = {live} + 1, {documents} = {documents} + 1 "
-        f"WHERE {name(Meeting._meta.pk.column)} = %s "
-        f"RETURNING {', '.join(name(field.column) for field in fields)}",
+        _raising(["live_revision", "revision"], returning=every_field),
         [meeting_id],
         using=connection.alias,
     )
     for meeting in claimed:
         return meeting
     raise Meeting.DoesNotExist(f"No meeting has the id {meeting_id}.")
+
+
+def _raising(raised: list[str], *, returning: list[str]) -> str:
+    """An UPDATE of one meeting (its key the one parameter) that adds one to each of the
+    `raised` fields and returns the `returning` ones, as the database has them then."""
+    name = connection.ops.quote_name
+
+    def column(field: str) -> str:
+        return name(Meeting._meta.get_field(field).column)
+
+    changes = ", ".join(f"{column(field)} = {column(field)} + 1" for field in raised)
+    return (
+        f"UPDATE {name(Meeting._meta.db_table)} SET {changes} "
+        f"WHERE {name(Meeting._meta.pk.column)} = %s "
+        f"RETURNING {', '.join(column(field) for field in returning)}"
+    )
 
 
 def _split(items: Iterable[str]) -> tuple[list[str], list[int]]:

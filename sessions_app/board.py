@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -151,11 +152,30 @@ class Grid:
     rooms: list[Room]
     slots: list[Slot]
 
-    def slot(self, pk: int) -> Slot | None:
-        return next((slot for slot in self.slots if slot.pk == pk), None)
+    @cached_property
+    def slots_by_id(self) -> dict[int, Slot]:
+        return {slot.pk: slot for slot in self.slots}
 
-    def room(self, pk: int) -> Room | None:
-        return next((room for room in self.rooms if room.pk == pk), None)
+    @cached_property
+    def rooms_by_id(self) -> dict[int, Room]:
+        return {room.pk: room for room in self.rooms}
+
+    def slot(self, pk: int | None) -> Slot | None:
+        return self.slots_by_id.get(pk)
+
+    def room(self, pk: int | None) -> Room | None:
+        return self.rooms_by_id.get(pk)
+
+    def has_cell(self, slot_id: int | None, room_id: int | None) -> bool:
+        return slot_id in self.slots_by_id and room_id in self.rooms_by_id
+
+    def seat(self, topics: Iterable[Topic]) -> None:
+        """Give each topic in a cell of the grid its slot and room, so that neither (nor
+        `topic.code`) needs a query of its own."""
+        for topic in topics:
+            if self.has_cell(topic.slot_id, topic.room_id):
+                topic.slot = self.slots_by_id[topic.slot_id]
+                topic.room = self.rooms_by_id[topic.room_id]
 
 
 # Each meeting's slots and rooms, as their fields' values, by the meeting's grid version:
@@ -194,10 +214,8 @@ def grid(meeting: Meeting, *, kept: bool = True) -> Grid:
     )
 
 
-def in_order(topic: Topic) -> tuple[int, int]:
-    """A topic's place in its meeting's order (`Topic.Meta.ordering`), for topics read
-    without an ORDER BY."""
-    return (topic.position, topic.pk)
+# A topic's place in its meeting's order, for topics read without an ORDER BY.
+in_order = attrgetter(*Topic._meta.ordering)
 
 
 def build_board(meeting: Meeting) -> Board:
@@ -209,11 +227,12 @@ def build_board(meeting: Meeting) -> Board:
     # of the query.
     read = sorted(read.select_related("convener").order_by(), key=in_order)
     topics = [topic for topic in read if topic.status != Status.MERGED]
-    cells = {(topic.slot_id, topic.room_id) for topic in topics if topic.status == Status.PLACED}
-    if not cells <= {(slot.pk, room.pk) for slot in layout.slots for room in layout.rooms}:
+    placed = [topic for topic in topics if topic.status == Status.PLACED]
+    if not all(layout.has_cell(topic.slot_id, topic.room_id) for topic in placed):
         # A meeting read before its grid changed (a delivery made after a later setup
         # change, say) meets topics in cells its grid does not have: read the grid anew.
         layout = grid(meeting, kept=False)
+    layout.seat(placed)
     rooms, slots = layout.rooms, layout.slots
     interested: dict[int, set[int]] = defaultdict(set)
     for topic_id, person in (
@@ -224,20 +243,15 @@ def build_board(meeting: Meeting) -> Board:
         interested[topic_id].add(person)
     merged = [topic for topic in read if topic.status == Status.MERGED]
     conveners = conveners_by_topic(topics, merged=merged)
-    slots_by_id = {slot.pk: slot for slot in slots}
-    rooms_by_id = {room.pk: room for room in rooms}
     cards = {}
     for topic in topics:
-        # Read once above; set here so that `topic.code` needs no query of its own.
-        if topic.status == Status.PLACED:
-            topic.slot, topic.room = slots_by_id[topic.slot_id], rooms_by_id[topic.room_id]
         cards[topic.pk] = Card(
             topic=topic,
             conveners=conveners[topic.pk].people,
             merged_titles=conveners[topic.pk].merged_titles,
             interest=len(interested[topic.pk]),
         )
-    by_cell = {(t.slot_id, t.room_id): cards[t.pk] for t in topics if t.status == Status.PLACED}
+    by_cell = {(t.slot_id, t.room_id): cards[t.pk] for t in placed}
     rows = [
         Row(slot, [Cell(slot, room, by_cell.get((slot.pk, room.pk))) for room in rooms])
         for slot in slots

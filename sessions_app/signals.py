@@ -46,10 +46,8 @@ GRID = (Slot, Room)
 
 
 def _bump(meetings: QuerySet[Meeting], *, grid: bool = False) -> None:
-    if grid:
-        meetings.update(revision=F("revision") + 1, grid_version=uuid.uuid4())
-    else:
-        meetings.update(revision=F("revision") + 1)
+    renewed = {"grid_version": uuid.uuid4()} if grid else {}
+    meetings.update(revision=F("revision") + 1, **renewed)
 
 
 def _with_later_meetings(meeting_id: int) -> QuerySet[Meeting]:
