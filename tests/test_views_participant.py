@@ -13,7 +13,7 @@ from sessions_app.identity import SESSION_KEY
 from sessions_app.models import Interest, Meeting, Participant, Topic
 from sessions_app.views import phone_frame
 
-from .factories import joined, make_meeting, make_topic
+from .factories import SESSION_QUERIES, joined, make_meeting, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +133,27 @@ def test_phone_sends_only_the_own_topics_when_asked_after_a_reconnect(phone, mee
     assert html.lstrip().startswith('<section id="mine"')
     assert "Mine" in html and "B1" in html
     assert "Freight" not in html
+
+
+def test_phone_shows_where_the_own_topics_and_those_merged_away_take_place(
+    phone, meeting, ann, django_assert_num_queries
+):
+    make_topic(meeting, title="Freight", cell="A1")
+    make_topic(meeting, title="Mine", convener=ann, cell="B2")
+    home = make_topic(meeting, title="Cargo bikes", cell="C3")
+    merged = make_topic(meeting, title="Bikes", convener=ann)
+    Topic.objects.filter(pk=merged.pk).update(status=Topic.Status.MERGED, merged_into=home)
+    url = reverse("phone", args=[meeting.pk])
+    phone.get(url)
+
+    # The slots and rooms come from the meeting's kept grid: no query of their own.
+    with django_assert_num_queries(SESSION_QUERIES + 3):
+        mine = phone.get(url, {"part": "mine"}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert mine.count('<article class="my-topic"') == 2
+    assert "Mine" in mine and "<strong>B2</strong>" in mine
+    assert "merged into “Cargo bikes”" in mine and "<strong>C3</strong>" in mine
+    assert "Freight" not in mine
 
 
 def test_phone_never_shows_someone_else_private_draft(phone, meeting):
