@@ -5,9 +5,13 @@ between the event loop and a worker thread five times per request (the started s
 the middleware, the view inside it, the finished signal) and starts a new thread for
 every request (asgiref's `ThreadSensitiveContext`): with a room of phones loading the page
 at once, that was about a third of the server's CPU per page. Here the whole request runs
-as Django runs it under WSGI, in one call, on a thread taken from a fixed set and given
-back afterwards: its database connection stays with it (SQLite keeps its file open, the
-PostgreSQL pool gets its connection back at the request's end as before).
+as Django runs it under WSGI, in one trip to a thread taken from a fixed set and given
+back afterwards: the started signal, the middleware and the view, and for an answer held
+whole in memory (every page) the finished signal too, which gives the database connection
+back (SQLite keeps its file open, the PostgreSQL pool gets its connection back). Each trip
+costs the event loop and the thread 0.1-0.2 ms of CPU; the two saved took a phone page
+from 2.9 to 1.9 ms (docs/benchmarks.md, "The seventh round"). The answer is then sent from
+the event loop. A streamed answer (a file) is sent as Django sends it, and finished after.
 
 Two sets of threads, two lanes. Ordinary requests (pages, a phone's writes, the
 facilitator's board) take only a few milliseconds of Python each, and on CPython several
@@ -26,13 +30,16 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from functools import lru_cache, wraps
 
 from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
+from django.core import signals
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, get_resolver
+from django.http import FileResponse, HttpResponse
+from django.urls import Resolver404, get_resolver, set_script_prefix
 
 
 def slow(view):
@@ -134,5 +141,48 @@ class ThreadedASGIHandler(ASGIHandler):
         finally:
             idle.put_nowait(executor)
 
-    async def get_response_async(self, request: HttpRequest) -> HttpResponse:
-        return await sync_to_async(self.get_response)(request)
+    async def handle(self, scope, receive, send) -> None:
+        """Django's `ASGIHandler.handle`, with one trip to the request's thread."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with closing(body_file):
+            set_script_prefix(get_script_prefix(scope))
+            response = await sync_to_async(self.respond)(scope, body_file)
+            if not response.streaming:
+                # Finished already: a client gone meanwhile is not sent to (Daphne drops it).
+                await self.send_response(response, send)
+                return
+            # As Django streams: stopped when the client leaves, then finished.
+            try:
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(self.listen_for_disconnect(receive))
+                        await self.send_response(response, send)
+                        raise _Sent
+                except* (_Sent, RequestAborted):
+                    pass
+            except BaseExceptionGroup as group:
+                if len(group.exceptions) == 1:
+                    raise group.exceptions[0] from None
+                raise
+            await sync_to_async(response.close)()
+
+    def respond(self, scope, body_file) -> HttpResponse:
+        """The request, from the started signal to its answer, on the request's thread;
+        an answer held whole is finished (closed) here too."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
+
+
+class _Sent(Exception):
+    """A streamed answer was sent whole: stop listening for the client to leave."""

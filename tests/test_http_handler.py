@@ -8,7 +8,9 @@ import threading
 
 import pytest
 from asgiref.sync import iscoroutinefunction
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator
+from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.urls import path, resolve, reverse
 
@@ -32,7 +34,30 @@ def where(request):
     return HttpResponse(f"{threading.current_thread().name} {Meeting.objects.count()}")
 
 
-urlpatterns = [path("where/", where), path("slow/", slow(where))]
+def streamed(request):
+    """An answer streamed in parts, as a file is."""
+    from django.http import StreamingHttpResponse
+
+    async def parts():
+        for number in range(3):
+            events.append(("part", threading.current_thread().name))
+            yield f"part {number};"
+
+    return StreamingHttpResponse(parts())
+
+
+def broken(request):
+    raise RuntimeError("a view that fails")
+
+
+urlpatterns = [
+    path("where/", where),
+    path("slow/", slow(where)),
+    path("streamed/", streamed),
+    path("broken/", broken),
+]
+# What happened to a request, in order, and on which thread.
+events: list[tuple[str, str]] = []
 
 
 @pytest.fixture
@@ -42,6 +67,7 @@ def make_handler(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
     seen_threads.clear()
     release.clear()
+    events.clear()
     made = []
 
     def make(threads: int, slow_threads: int) -> ThreadedASGIHandler:
@@ -163,3 +189,65 @@ def test_a_made_up_long_path_is_looked_up_but_not_kept(settings):
 
     assert not is_slow(settings.ROOT_URLCONF, long_path)
     assert http._remembered.cache_info().currsize == before
+
+
+@pytest.fixture
+def watched(handler):
+    """The handler, with its requests' signals and its trips to their threads recorded."""
+
+    def started(**kwargs):
+        events.append(("started", threading.current_thread().name))
+
+    def finished(**kwargs):
+        events.append(("finished", threading.current_thread().name))
+
+    for executor in handler.executors:
+        submit = executor.submit
+
+        def counted(*args, submit=submit, **kwargs):
+            events.append(("trip", threading.current_thread().name))
+            return submit(*args, **kwargs)
+
+        executor.submit = counted
+    request_started.connect(started, weak=False)
+    request_finished.connect(finished, weak=False)
+    yield handler
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
+
+
+async def test_a_page_is_started_served_and_finished_in_one_trip_to_its_thread(watched):
+    answer = await answered(get(watched), 5)
+
+    assert answer["status"] == 200 and answer["body"].endswith(b" 0")
+    loop = threading.current_thread().name
+    thread = seen_threads[0]
+    assert events == [("trip", loop), ("started", thread), ("finished", thread)]
+
+
+async def test_a_streamed_answer_is_sent_whole_then_finished(watched):
+    # Channels' HttpCommunicator expects a body in the last message, which ASGI leaves out.
+    communicator = ApplicationCommunicator(watched, get(watched, where="/streamed/").scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    start = await communicator.receive_output(5)
+    body = b""
+    while (message := await communicator.receive_output(5)).get("more_body"):
+        body += message["body"]
+    await communicator.wait(5)
+
+    assert start["status"] == 200
+    assert body + message.get("body", b"") == b"part 0;part 1;part 2;"
+    # Started on the thread, streamed from the event loop, finished on the thread after.
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["trip", "started", "part", "part", "part", "trip", "finished"]
+    threads = dict(events)
+    assert threads["started"] == threads["finished"] != threads["part"]
+
+
+async def test_a_failing_view_is_answered_with_an_error_page_and_finished(watched, settings):
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+
+    answer = await answered(get(watched, where="/broken/"), 5)
+
+    assert answer["status"] == 500
+    assert [kind for kind, _ in events] == ["trip", "started", "finished"]
