@@ -29,6 +29,7 @@ one at a time, run more processes or raise `HTTP_THREADS`.
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from functools import lru_cache, wraps
@@ -40,6 +41,8 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
+
+logger = logging.getLogger(__name__)
 
 
 def slow(view):
@@ -180,7 +183,12 @@ class ThreadedASGIHandler(ASGIHandler):
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
         if not response.streaming:
-            response.close()
+            # Under WSGI the answer has gone out before it is finished: a failure to finish
+            # (a receiver of the finished signal) is logged, and the answer still sent.
+            try:
+                response.close()
+            except Exception:
+                logger.exception("Finishing a request failed: %s", request or scope["path"])
         return response
 
 

@@ -214,13 +214,26 @@ def grid(meeting: Meeting, *, kept: bool = True) -> Grid:
     )
 
 
+def seated(meeting: Meeting, topics: Iterable[Topic]) -> Grid:
+    """The meeting's grid, with each of these topics given its slot and room from it.
+
+    A meeting read before its grid changed (a delivery made after a later setup change, or
+    a page read while a room is added) may meet topics in cells its grid does not have:
+    then the grid is read anew, never a topic's slot and room one query at a time."""
+    topics = list(topics)
+    layout = grid(meeting)
+    if not all(layout.has_cell(topic.slot_id, topic.room_id) for topic in topics if topic.slot_id):
+        layout = grid(meeting, kept=False)
+    layout.seat(topics)
+    return layout
+
+
 # A topic's place in its meeting's order, for topics read without an ORDER BY.
 in_order = attrgetter(*Topic._meta.ordering)
 
 
 def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
-    layout = grid(meeting)
     # Merged topics are read with the wall's, for the conveners of those they were merged into.
     read = Topic.objects.filter(meeting=meeting, status__in=[*Topic.ON_WALL, Status.MERGED])
     # In the topics' order (the tray's), sorted here: composing the ORDER BY cost a third
@@ -228,11 +241,7 @@ def build_board(meeting: Meeting) -> Board:
     read = sorted(read.select_related("convener").order_by(), key=in_order)
     topics = [topic for topic in read if topic.status != Status.MERGED]
     placed = [topic for topic in topics if topic.status == Status.PLACED]
-    if not all(layout.has_cell(topic.slot_id, topic.room_id) for topic in placed):
-        # A meeting read before its grid changed (a delivery made after a later setup
-        # change, say) meets topics in cells its grid does not have: read the grid anew.
-        layout = grid(meeting, kept=False)
-    layout.seat(placed)
+    layout = seated(meeting, placed)
     rooms, slots = layout.rooms, layout.slots
     interested: dict[int, set[int]] = defaultdict(set)
     for topic_id, person in (

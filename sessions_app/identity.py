@@ -8,8 +8,9 @@ is without a second mechanism, and the token never reaches the page or its scrip
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from weakref import WeakKeyDictionary
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connections, router
@@ -43,6 +44,8 @@ def participant_in(session: SessionBase, meeting_id: int) -> Participant | None:
     return _participant_statement(alias).fetch(alias, meeting_id, token)
 
 
+# Stand-ins for the two values while the statement is composed: the parameters Django
+# composes it with tell where each value goes.
 _MEETING_ID, _TOKEN = -1, "token"
 
 
@@ -52,34 +55,51 @@ class _Statement:
     as SQL that Django composed once for the database."""
 
     sql: str
-    placeholders: tuple
+    parameters: tuple
+    columns: tuple
     participant_fields: tuple[str, ...]
     meeting_fields: tuple[str, ...]
-    converters: tuple
+    # The columns' conversions for each of the database's connections (one per thread):
+    # a backend's own conversions belong to the connection that makes them.
+    converters: WeakKeyDictionary = field(default_factory=WeakKeyDictionary, compare=False)
 
     def fetch(self, alias: str, meeting_id: int, token: str) -> Participant | None:
-        values = [meeting_id if held == _MEETING_ID else token for held in self.placeholders]
+        values = {_MEETING_ID: meeting_id, _TOKEN: token}
         connection = connections[alias]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, values)
+            cursor.execute(self.sql, [values[held] for held in self.parameters])
             row = cursor.fetchone()
         if row is None:
             return None
         row = list(row)
-        for position, (converters, expression) in self.converters:
+        for position, converters, column in self.converters_for(connection):
             for converter in converters:
-                row[position] = converter(row[position], expression, connection)
+                row[position] = converter(row[position], column, connection)
         split = len(self.participant_fields)
         participant = Participant.from_db(alias, self.participant_fields, row[:split])
         meeting = Meeting.from_db(alias, self.meeting_fields, row[split:])
         Participant.meeting.field.set_cached_value(participant, meeting)
         return participant
 
+    def converters_for(self, connection) -> list[tuple]:
+        """What converts each column's value as the ORM would (see SQLCompiler.get_converters)."""
+        found = self.converters.get(connection)
+        if found is None:
+            found = self.converters[connection] = [
+                (position, converters, column)
+                for position, column in enumerate(self.columns)
+                if (
+                    converters := connection.ops.get_db_converters(column)
+                    + column.get_db_converters(connection)
+                )
+            ]
+        return found
+
 
 @cache
 def _participant_statement(alias: str) -> _Statement:
     """Every phone request reads its participant, and composing the query's SQL cost
-    Django more than the database took to run it: compose it once, with placeholders.
+    Django more than the database took to run it: compose it once, with stand-ins.
     Tokens are unique, so the row needs no ordering."""
     query = (
         Participant.objects.using(alias)
@@ -89,17 +109,17 @@ def _participant_statement(alias: str) -> _Statement:
         .query
     )
     compiler = query.get_compiler(alias)
-    sql, placeholders = compiler.as_sql()
-    columns = [expression for expression, _sql, _alias in compiler.select]
+    sql, parameters = compiler.as_sql()
+    columns = tuple(expression for expression, _sql, _alias in compiler.select)
     # Django selects the participant's fields, then its meeting's (tests/test_identity.py).
-    fields = [column.target for column in columns]
+    targets = [column.target for column in columns]
     split = len(Participant._meta.concrete_fields)
     return _Statement(
         sql=sql,
-        placeholders=tuple(placeholders),
-        participant_fields=tuple(field.attname for field in fields[:split]),
-        meeting_fields=tuple(field.attname for field in fields[split:]),
-        converters=tuple(compiler.get_converters(columns).items()),
+        parameters=tuple(parameters),
+        columns=columns,
+        participant_fields=tuple(target.attname for target in targets[:split]),
+        meeting_fields=tuple(target.attname for target in targets[split:]),
     )
 
 

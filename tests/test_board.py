@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from sessions_app import agenda, setup
-from sessions_app.board import build_board, conveners_by_topic, conveners_of, grid
+from sessions_app.board import build_board, conveners_by_topic, conveners_of, grid, seated
 from sessions_app.models import Meeting, Participant, Room, Slot, Topic
 
 from .factories import make_meeting, make_topic
@@ -194,3 +194,22 @@ def test_a_change_rolled_back_leaves_no_grid_a_later_one_could_find():
     assert grid_codes(meeting)[0] == ["A"]
     Room.objects.create(meeting=meeting, code="C", position=1)
     assert grid_codes(meeting)[0] == ["A", "C"]
+
+
+def test_a_topic_in_a_cell_an_older_grid_lacks_is_seated_from_the_grid_read_anew(
+    django_assert_num_queries,
+):
+    meeting = make_meeting(rooms="AB")
+    grid(meeting)
+    # A room is added, and a topic placed in it, after this copy of the meeting was read.
+    Room.objects.create(meeting=meeting, code="D", position=3)
+    placed = Topic.objects.get(pk=make_topic(meeting, title="New room", cell="D2").pk)
+    waiting = Topic.objects.get(pk=make_topic(meeting, title="Tray").pk)
+
+    # The rooms and the slots as they are now: never the topic's own, one at a time.
+    with django_assert_num_queries(2):
+        layout = seated(meeting, [placed, waiting])
+    with django_assert_num_queries(0):
+        assert placed.code == "D2"
+        assert waiting.slot is None and waiting.room is None
+    assert [room.code for room in layout.rooms] == ["A", "B", "D"]

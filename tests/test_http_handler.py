@@ -50,11 +50,18 @@ def broken(request):
     raise RuntimeError("a view that fails")
 
 
+def a_file(request):
+    from django.http import FileResponse
+
+    return FileResponse(open(__file__, "rb"))  # noqa: SIM115 (the response closes it)
+
+
 urlpatterns = [
     path("where/", where),
     path("slow/", slow(where)),
     path("streamed/", streamed),
     path("broken/", broken),
+    path("file/", a_file),
 ]
 # What happened to a request, in order, and on which thread.
 events: list[tuple[str, str]] = []
@@ -225,18 +232,20 @@ async def test_a_page_is_started_served_and_finished_in_one_trip_to_its_thread(w
     assert events == [("trip", loop), ("started", thread), ("finished", thread)]
 
 
-async def test_a_streamed_answer_is_sent_whole_then_finished(watched):
+async def streamed_answer(handler, where: str) -> tuple[int, bytes]:
     # Channels' HttpCommunicator expects a body in the last message, which ASGI leaves out.
-    communicator = ApplicationCommunicator(watched, get(watched, where="/streamed/").scope)
+    communicator = ApplicationCommunicator(handler, get(handler, where=where).scope)
     await communicator.send_input({"type": "http.request", "body": b""})
     start = await communicator.receive_output(5)
     body = b""
     while (message := await communicator.receive_output(5)).get("more_body"):
         body += message["body"]
     await communicator.wait(5)
+    return start["status"], body + message.get("body", b"")
 
-    assert start["status"] == 200
-    assert body + message.get("body", b"") == b"part 0;part 1;part 2;"
+
+async def test_a_streamed_answer_is_sent_whole_then_finished(watched):
+    assert await streamed_answer(watched, "/streamed/") == (200, b"part 0;part 1;part 2;")
     # Started on the thread, streamed from the event loop, finished on the thread after.
     kinds = [kind for kind, _ in events]
     assert kinds == ["trip", "started", "part", "part", "part", "trip", "finished"]
@@ -251,3 +260,29 @@ async def test_a_failing_view_is_answered_with_an_error_page_and_finished(watche
 
     assert answer["status"] == 500
     assert [kind for kind, _ in events] == ["trip", "started", "finished"]
+
+
+# Django warns that it reads a file's chunks in a thread under ASGI: as it serves static files.
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators")
+async def test_a_file_is_sent_whole_then_finished(watched):
+    with open(__file__, "rb") as source:
+        expected = source.read()
+
+    assert await streamed_answer(watched, "/file/") == (200, expected)
+    kinds = [kind for kind, _ in events]
+    assert kinds[:2] == ["trip", "started"] and kinds[-1] == "finished"
+    assert kinds.count("started") == kinds.count("finished") == 1
+
+
+async def test_a_page_is_sent_even_when_finishing_it_fails(watched, caplog):
+    def failing(**kwargs):
+        raise RuntimeError("a receiver that fails")
+
+    request_finished.connect(failing, weak=False)
+    try:
+        answer = await answered(get(watched), 5)
+    finally:
+        request_finished.disconnect(failing)
+
+    assert answer["status"] == 200 and answer["body"].endswith(b" 0")
+    assert "Finishing a request failed: <ASGIRequest: GET '/where/'>" in caplog.text

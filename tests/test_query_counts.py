@@ -29,12 +29,14 @@ pytestmark = pytest.mark.django_db
 SIZES = [10, 100]
 SESSION = SESSION_QUERIES
 # What a phone page reads for itself: the participant with its meeting, its topics and
-# those shared with it, its marks, and its session where it is not kept. The sections every
+# those shared with it (their slots and rooms from the kept grid), its marks, and its
+# session where it is not kept. The sections every
 # phone shows alike are read once per revision of the meeting, by the first page (or
 # socket) that needs them.
 PHONE_PAGE = SESSION + 3
 # The first page after a change also renders those sections: the board (rooms, slots and
-# the grid's version, the first time the grid is read; the topics with those merged into
+# the grid's version, the first time the grid is read: on the phone page, by the phone's
+# own topics before the board; the topics with those merged into
 # them, interest, co-signing partners), the gallery
 # (reports, photos, dots), the facilitators, the plan with its members, and the closing
 # circle.

@@ -95,11 +95,13 @@ def mine_context(participant: Participant, **extra) -> dict:
     # sorted here, in the topics' order: its ORDER BY over the joins took 0.7 ms of the
     # query's 5.1 to compose (docs/benchmarks.md, "The sixth round").
     topics = sorted(_my_topics(participant).order_by(), key=in_order) if marks.pop("topics") else []
-    # Their slots and rooms come from the meeting's kept grid, not from four more joins:
-    # PostgreSQL took 2 ms to plan the query with them, 0.2 ms without.
-    board.grid(participant.meeting).seat(
-        [*topics, *(topic.merged_into for topic in topics if topic.merged_into)]
-    )
+    if topics:
+        # Their slots and rooms come from the meeting's kept grid, not from four more
+        # joins: PostgreSQL took 2 ms to plan the query with them, 0.2 ms without.
+        board.seated(
+            participant.meeting,
+            [*topics, *(topic.merged_into for topic in topics if topic.merged_into)],
+        )
     return {
         "meeting": participant.meeting,
         "participant": participant,
