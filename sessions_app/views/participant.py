@@ -22,7 +22,6 @@ from .. import (
     throttles,
     vernissage,
 )
-from ..board import in_order
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Dot, InitiativeMember, Interest, Meeting, Participant, Pen, Topic
@@ -91,17 +90,8 @@ def mine_context(participant: Participant, **extra) -> dict:
     """The personal part of the phone page: one's own topics and those shared with one."""
     marks = marks_of(participant, topics=True)
     # Most phones never propose a topic: the marks' query says whether there are any, and
-    # the joined query below, costly to compose, is left out when there are none. It is
-    # sorted here, in the topics' order: its ORDER BY over the joins took 0.7 ms of the
-    # query's 5.1 to compose (docs/benchmarks.md, "The sixth round").
-    topics = sorted(_my_topics(participant).order_by(), key=in_order) if marks.pop("topics") else []
-    if topics:
-        # Their slots and rooms come from the meeting's kept grid, not from four more
-        # joins: PostgreSQL took 2 ms to plan the query with them, 0.2 ms without.
-        board.seated(
-            participant.meeting,
-            [*topics, *(topic.merged_into for topic in topics if topic.merged_into)],
-        )
+    # the joined query below, costly to compose, is left out when there are none.
+    topics = _my_topics(participant) if marks.pop("topics") else []
     return {
         "meeting": participant.meeting,
         "participant": participant,
@@ -112,17 +102,28 @@ def mine_context(participant: Participant, **extra) -> dict:
     }
 
 
-def _my_topics(participant: Participant):
+def _my_topics(participant: Participant) -> list[Topic]:
     """One's own topics and those shared with one, in one query. A merged topic stays
     listed, with the topic it now belongs to; a withdrawn one goes, and a partner sees a
     draft only once it is shared (the same rule as the topics part of _marks_sql)."""
-    return (
+    read = (
         Topic.objects.filter(
             Q(convener=participant) | (Q(partner=participant) & ~Q(status=Status.DRAFT))
         )
         .exclude(status=Status.WITHDRAWN)
         .select_related("convener", "partner", "merged_into")
+        .order_by()
     )
+    # Sorted here, in the topics' order: its ORDER BY over the joins took 0.7 ms of the
+    # query's 5.1 to compose (docs/benchmarks.md, "The sixth round").
+    topics = sorted(read, key=board.in_order)
+    # Their slots and rooms come from the meeting's kept grid, not from four more joins:
+    # PostgreSQL took 2 ms to plan the query with them, 0.2 ms without.
+    board.seated(
+        participant.meeting,
+        [*topics, *(topic.merged_into for topic in topics if topic.merged_into)],
+    )
+    return topics
 
 
 # What a phone marks as its own: (kind, model, the column naming what it marks).
