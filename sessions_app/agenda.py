@@ -20,6 +20,7 @@ from . import announce
 from .board import conveners_by_topic, grid, in_order
 from .errors import AgendaError
 from .models import Interest, Meeting, Room, Slot, Topic, cell_code
+from .statements import Statement
 
 Status = Topic.Status
 # A placement can be suggested (and a suggestion applied) from the agenda until the end.
@@ -59,17 +60,33 @@ def _require_open(meeting: Meeting) -> Meeting:
     return meeting
 
 
+# A change of the wall reads the topics it changes, locked, and those of the slot a topic
+# comes into: composed once (see statements.py). A row found by its key needs no order.
+_locked_topic = Statement(
+    lambda meeting_id, topic_id: (
+        Topic.objects.select_for_update(of=("self",))
+        .select_related("convener")
+        .filter(meeting_id=meeting_id, pk=topic_id)
+        .order_by()
+    ),
+    meeting_id=-1,
+    topic_id=-2,
+)
+_slot_and_merged = Statement(
+    lambda meeting_id, slot_id: (
+        Topic.objects.filter(Q(slot_id=slot_id) | Q(status=Status.MERGED), meeting_id=meeting_id)
+        .select_related("convener")
+        .order_by()
+    ),
+    meeting_id=-1,
+    slot_id=-2,
+)
+
+
 def _topic(meeting: Meeting, topic_id: int, *, action: str) -> Topic:
-    # `get`, not `first`: a row found by its key needs no ORDER BY, whose composing cost
-    # as much as the rest of the query (every move reads three rows this way).
-    try:
-        topic = (
-            Topic.objects.select_for_update(of=("self",))
-            .select_related("convener")
-            .get(meeting=meeting, pk=topic_id)
-        )
-    except Topic.DoesNotExist:
-        raise AgendaError(_("That topic is not part of this meeting.")) from None
+    topic = _locked_topic.first(meeting_id=meeting.pk, topic_id=topic_id)
+    if topic is None:
+        raise AgendaError(_("That topic is not part of this meeting."))
     if not topic.allows(action):
         raise _not_that_way(topic)
     grid(meeting).seat([topic])
@@ -108,8 +125,7 @@ def _in_slot(meeting: Meeting, slot: Slot, *, coming: Sequence[int]) -> _InSlot:
     or into those coming count, see `conveners_by_topic`): one query serves both checks of
     a topic coming into the slot. A meeting merges few topics; a join to find only those
     cost more than reading them all."""
-    read = Topic.objects.filter(Q(slot=slot) | Q(status=Status.MERGED), meeting=meeting)
-    read = sorted(read.select_related("convener").order_by(), key=in_order)
+    read = sorted(_slot_and_merged.all(meeting_id=meeting.pk, slot_id=slot.pk), key=in_order)
     topics = [t for t in read if t.slot_id == slot.pk and t.pk not in coming]
     grid(meeting).seat(topics)
     return _InSlot(topics, [t for t in read if t.status == Status.MERGED])

@@ -27,9 +27,16 @@ def with_facilitation(meetings: QuerySet[Meeting], user: User) -> QuerySet[Meeti
     so that `can_facilitate` needs no query of its own for the link."""
     if not user.is_authenticated:
         return meetings
+    return with_facilitation_by(meetings, user.pk)
+
+
+def with_facilitation_by(meetings: QuerySet[Meeting], user_id: int) -> QuerySet[Meeting]:
+    """`with_facilitation` for the logged-in user with this id."""
     return meetings.annotate(
-        facilitation_user=Value(user.pk),
-        facilitation_linked=Exists(Facilitator.objects.filter(meeting=OuterRef("pk"), user=user)),
+        facilitation_user=Value(user_id),
+        facilitation_linked=Exists(
+            Facilitator.objects.filter(meeting=OuterRef("pk"), user_id=user_id)
+        ),
     )
 
 

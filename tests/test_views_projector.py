@@ -99,6 +99,21 @@ def test_projector_refuses_a_user_who_does_not_facilitate_the_meeting(stranger_c
     assert meeting.join_code not in response.content.decode()
 
 
+@pytest.mark.parametrize("pk", [10**6, 2**63, 10**30])
+def test_projector_of_no_meeting_is_not_found(facilitator_client, meeting, pk):
+    """No meeting has the id, or no column could hold it: "not found", never an error."""
+    make_topic(meeting, title="Placed", cell="B2")
+    before = wall(meeting)
+    response = facilitator_client.get(f"/meetings/{pk}/projector/")
+    posted = facilitator_client.post(f"/meetings/{pk}/board/", {"action": "move"})
+    moved = board_post(facilitator_client, meeting, action="move", topic=pk, cell="A1")
+
+    assert (response.status_code, posted.status_code) == (404, 404)
+    assert moved.status_code == 422
+    assert "not part of this meeting" in moved.content.decode()
+    assert wall(meeting) == before
+
+
 def test_projector_lets_users_with_the_change_permission_run_any_meeting(client, meeting):
     user = get_user_model().objects.create_user("staff", password="pw")
     user.user_permissions.add(Permission.objects.get(codename="change_meeting"))

@@ -10,7 +10,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -19,16 +19,32 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ..identity import participant_in
 from ..models import Meeting
-from ..permissions import User, can_facilitate, with_facilitation
+from ..permissions import User, can_facilitate, with_facilitation_by
+from ..statements import Statement
 
 CODE_MAX = 12
 
 
+# Every request of a facilitator reads its meeting, with whether they are linked to it.
+_facilitated = Statement(
+    lambda meeting_id, user_id: (
+        with_facilitation_by(Meeting.objects.select_related("series"), user_id)
+        .filter(pk=meeting_id)
+        .order_by()
+    ),
+    meeting_id=-1,
+    user_id=-2,
+)
+
+
 def facilitated_meeting(user: User, pk: int) -> Meeting:
     """The meeting with this id, if the user may run it: 404 if none, 403 if not theirs."""
-    meeting = get_object_or_404(
-        with_facilitation(Meeting.objects.select_related("series"), user), pk=pk
-    )
+    if user.is_authenticated:
+        meeting = _facilitated.first(meeting_id=pk, user_id=user.pk)
+    else:
+        meeting = Meeting.objects.filter(pk=pk).first()
+    if meeting is None:
+        raise Http404(_("No meeting has that address."))
     if not can_facilitate(user, meeting):
         raise PermissionDenied(_("Only this meeting's facilitators can do that."))
     return meeting

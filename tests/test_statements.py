@@ -1,0 +1,176 @@
+"""Querysets composed once: the same objects as Django's own queryset gives, one query a
+call, composed once per connection, and refused where a stand-in would be misread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Q, Value
+from django.db.transaction import TransactionManagementError
+
+from sessions_app.models import Facilitator, Meeting, Series, Topic
+from sessions_app.permissions import with_facilitation_by
+from sessions_app.statements import Statement
+from tests.factories import make_meeting, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.fields}
+
+
+def facilitated(meeting_id, user_id):
+    return (
+        with_facilitation_by(Meeting.objects.select_related("series"), user_id)
+        .filter(pk=meeting_id)
+        .order_by()
+    )
+
+
+class Built:
+    """A statement's build, counting its calls."""
+
+    def __init__(self, build) -> None:
+        self.build, self.calls = build, 0
+
+    def __call__(self, **values):
+        self.calls += 1
+        return self.build(**values)
+
+
+def test_it_gives_the_objects_the_queryset_gives(django_assert_num_queries):
+    series = Series.objects.create(title="Lärandeträffar", organizer="Skolförvaltningen")
+    meeting = make_meeting()
+    Meeting.objects.filter(pk=meeting.pk).update(series=series, purpose=["Lära av varandra"])
+    other = make_meeting(title="Another meeting")
+    lead = get_user_model().objects.create_user("lead")
+    Facilitator.objects.create(meeting=meeting, name="Lead", user=lead)
+    statement = Statement(facilitated, meeting_id=-1, user_id=-2)
+
+    with django_assert_num_queries(1):
+        found = statement.first(meeting_id=meeting.pk, user_id=lead.pk)
+        assert found.series.title == "Lärandeträffar"
+
+    expected = facilitated(meeting.pk, lead.pk).get()
+    assert fields(found) == fields(expected)
+    assert fields(found.series) == fields(expected.series)
+    # The annotations carry this call's values, not the stand-ins.
+    assert (found.facilitation_user, found.facilitation_linked) == (lead.pk, True)
+    unlinked = statement.first(meeting_id=other.pk, user_id=lead.pk)
+    assert (unlinked.pk, unlinked.facilitation_user, unlinked.facilitation_linked) == (
+        other.pk,
+        lead.pk,
+        False,
+    )
+    assert found.purpose == ["Lära av varandra"]
+    assert not found._state.adding
+    assert found._state.db == "default"
+
+
+def test_it_composes_once_and_sees_each_change():
+    meeting = make_meeting()
+    first, second = make_topic(meeting, title="Första"), make_topic(meeting, title="Andra")
+    built = Built(lambda meeting_id: Topic.objects.filter(meeting_id=meeting_id).order_by("pk"))
+    statement = Statement(built, meeting_id=-1)
+
+    assert [t.title for t in statement.all(meeting_id=meeting.pk)] == ["Första", "Andra"]
+    Topic.objects.filter(pk=first.pk).update(title="Ändrad")
+    second.delete()
+    assert [t.title for t in statement.all(meeting_id=meeting.pk)] == ["Ändrad"]
+    assert statement.all(meeting_id=make_meeting(title="Empty").pk) == []
+    # Once for the model it reads, once for the connection's SQL.
+    assert built.calls == 2
+
+
+def test_a_constant_of_the_query_keeps_its_own_value():
+    meeting = make_meeting()
+    placed = make_topic(meeting, title="Placed", cell="A1")
+    make_topic(meeting, title="Raised", status=Topic.Status.RAISED)
+    statement = Statement(
+        lambda meeting_id, title: Topic.objects.filter(
+            Q(title=title) | Q(status=Topic.Status.RAISED), meeting_id=meeting_id
+        ).order_by("title"),
+        meeting_id=-1,
+        title="title",
+    )
+    found = statement.all(meeting_id=meeting.pk, title=placed.title)
+    assert [t.title for t in found] == ["Placed", "Raised"]
+
+
+def test_a_number_no_column_holds_matches_nothing(django_assert_num_queries):
+    statement = Statement(lambda pk: Meeting.objects.filter(pk=pk), pk=-1)
+    with django_assert_num_queries(0):
+        assert statement.all(pk=2**63) == []
+        assert statement.all(pk=-(10**30)) == []
+
+
+def test_it_locks_only_inside_a_transaction(django_assert_num_queries):
+    meeting = make_meeting()
+    topic = make_topic(meeting)
+    statement = Statement(
+        lambda pk: Topic.objects.select_for_update(of=("self",)).filter(pk=pk).order_by(),
+        pk=-1,
+    )
+    with transaction.atomic(), django_assert_num_queries(1) as queries:
+        assert statement.first(pk=topic.pk) == topic
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_lock_is_refused():
+    topic = make_topic(make_meeting())
+    statement = Statement(
+        lambda pk: Topic.objects.select_for_update().filter(pk=pk).order_by(), pk=-1
+    )
+    with pytest.raises(TransactionManagementError):
+        statement.all(pk=topic.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_composes_for_its_own_connection():
+    meeting = make_meeting()
+    built = Built(lambda pk: Meeting.objects.filter(pk=pk))
+    statement = Statement(built, pk=-1)
+    found = {}
+
+    def read() -> None:
+        try:
+            found["thread"] = statement.first(pk=meeting.pk)
+        finally:
+            connection.close()
+
+    found["main"] = statement.first(pk=meeting.pk)
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert found["main"] == found["thread"] == meeting
+    assert built.calls == 3
+
+
+@pytest.mark.parametrize(
+    ("build", "stand_ins"),
+    [
+        # A lookup that changes its value: the SQL takes "%-1%", not the stand-in.
+        (lambda title: Topic.objects.filter(title__icontains=title), {"title": "-1"}),
+        # A constant equal to a stand-in, in another type, would be taken for it.
+        (lambda pk: Topic.objects.annotate(shift=Value(-1.0)).filter(pk=pk), {"pk": -1}),
+    ],
+)
+def test_a_stand_in_the_sql_does_not_take_as_is_is_refused(build, stand_ins):
+    meeting = make_meeting()
+    statement = Statement(build, **stand_ins)
+    with pytest.raises(ValueError, match="stand-in|does not take"):
+        statement.all(**dict.fromkeys(stand_ins, meeting.pk))
+
+
+def test_two_names_for_one_stand_in_or_other_values_are_refused():
+    with pytest.raises(ValueError, match="of its own"):
+        Statement(lambda a, b: Meeting.objects.filter(pk=a, number=b), a=-1, b=-1)
+    statement = Statement(lambda pk: Meeting.objects.filter(pk=pk), pk=-1)
+    with pytest.raises(TypeError, match="pk"):
+        statement.all(id=1)
