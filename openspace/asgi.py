@@ -14,7 +14,7 @@ django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from openspace.http import ThreadedASGIHandler  # noqa: E402
@@ -25,10 +25,13 @@ application = BindOutbox(
     ProtocolTypeRouter(
         {
             "http": ThreadedASGIHandler(settings.HTTP_THREADS, settings.HTTP_SLOW_THREADS),
-            # The session only: the socket reads its user itself, in the same trip to the
-            # database as everything else it needs on connecting (consumers._open).
+            # The cookies only: the socket reads its session and its user itself, in the
+            # same trip to the database as everything else it needs on connecting
+            # (consumers._open_many), and never writes the session. Channels' session
+            # middleware looked at the session on every message a socket sent, a fifth of
+            # a broadcast's time (docs/benchmarks.md, "The eighth round").
             "websocket": AllowedHostsOriginValidator(
-                SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
+                CookieMiddleware(URLRouter(websocket_urlpatterns))
             ),
         }
     )

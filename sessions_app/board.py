@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from . import placement
 from .kept import Kept
 from .models import Interest, Meeting, Participant, Room, Slot, Topic, cell_code
+from .statements import Statement
 
 Status = Topic.Status
 
@@ -232,23 +233,37 @@ def seated(meeting: Meeting, topics: Iterable[Topic]) -> Grid:
 in_order = attrgetter(*Topic._meta.ordering)
 
 
+# The wall's two reads, composed once (see statements.py). Merged topics are read with
+# the wall's, for the conveners of those they were merged into.
+_wall_topics = Statement(
+    lambda meeting_id: (
+        Topic.objects.filter(meeting_id=meeting_id, status__in=[*Topic.ON_WALL, Status.MERGED])
+        .select_related("convener")
+        .order_by()
+    ),
+    meeting_id=-1,
+)
+_interests = Statement(
+    lambda meeting_id: (
+        Interest.objects.filter(topic__meeting_id=meeting_id)
+        .order_by()
+        .values_list("topic_id", "participant_id")
+    ),
+    meeting_id=-1,
+)
+
+
 def build_board(meeting: Meeting) -> Board:
     """Read the wall with its conveners, interest counts and warnings."""
-    # Merged topics are read with the wall's, for the conveners of those they were merged into.
-    read = Topic.objects.filter(meeting=meeting, status__in=[*Topic.ON_WALL, Status.MERGED])
     # In the topics' order (the tray's), sorted here: composing the ORDER BY cost a third
     # of the query.
-    read = sorted(read.select_related("convener").order_by(), key=in_order)
+    read = sorted(_wall_topics.all(meeting_id=meeting.pk), key=in_order)
     topics = [topic for topic in read if topic.status != Status.MERGED]
     placed = [topic for topic in topics if topic.status == Status.PLACED]
     layout = seated(meeting, placed)
     rooms, slots = layout.rooms, layout.slots
     interested: dict[int, set[int]] = defaultdict(set)
-    for topic_id, person in (
-        Interest.objects.filter(topic__meeting=meeting)
-        .order_by()
-        .values_list("topic_id", "participant_id")
-    ):
+    for topic_id, person in _interests.all(meeting_id=meeting.pk):
         interested[topic_id].add(person)
     merged = [topic for topic in read if topic.status == Status.MERGED]
     conveners = conveners_by_topic(topics, merged=merged)

@@ -16,11 +16,13 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
+from importlib import import_module
 from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
@@ -300,7 +302,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         # Listen before reading the state, so that no change falls between the two; what
         # arrives meanwhile is held until the state has gone out.
         await self.join(realtime.meeting_group(meeting_id))
-        opening = await opener().open(self.scope["session"], meeting_id)
+        opening = await opener().open(self.session(), meeting_id)
         if opening is None:
             self.leave_all()
             # Accept first: a close before accepting reaches the browser as 1006, and the
@@ -326,6 +328,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         while self.held:
             await self.forward(self.held.pop(0))
         self.held = None
+
+    def session(self) -> SessionBase:
+        """The browser's session, by its cookie, as Django's session middleware finds it."""
+        key = self.scope["cookies"].get(settings.SESSION_COOKIE_NAME)
+        return import_module(settings.SESSION_ENGINE).SessionStore(key)
 
     async def send_text_state(self, state: str) -> None:
         self.state_sent_at = time.monotonic()

@@ -1,7 +1,7 @@
 """Which participant a browser is, per meeting, kept in its Django session.
 
 The session maps meeting ids to participant tokens. Django's session works the same
-for HTTP views and for Channels' SessionMiddlewareStack, so a phone's socket knows who it
+for HTTP views and for the phone's socket (consumers.py), so that the socket knows who it
 is without a second mechanism, and the token never reaches the page or its scripts.
 """
 

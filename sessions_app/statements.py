@@ -1,13 +1,14 @@
 """Querysets whose SQL Django composes once per database connection, then runs with new values.
 
 The live meeting's hottest reads (a facilitator's meeting, a phone's participant, the
-topic a move takes and the slot it goes to) are small queries, and composing their SQL
-cost Django more than the database took to run them: a facilitator's meeting read took
-3.8 ms, 1.3 ms of it running the SQL and building the object (docs/benchmarks.md, "The
-eighth round"). A `Statement` composes its queryset once for each connection, with
-stand-in values for the parameters, and runs that SQL with each call's own values. The
-rows become objects by Django's own iterable, as the queryset's would: related objects,
-annotations and every column's conversions included.
+topic a move takes and the slot it goes to, the wall a delivery renders) are small
+queries, and composing their SQL cost Django more than the database took to run them: a
+facilitator's meeting read took 3.8 ms in a Django shell on PostgreSQL, and 0.9 ms
+composed once (docs/benchmarks.md, "The eighth round"). A `Statement` composes its
+queryset once for each connection, with stand-in values for the parameters, and runs
+that SQL with each call's own values. The rows become what the queryset would give, by
+its own iterable (objects with their related objects and annotations, or the tuples of
+`values_list`), every column converted as the ORM converts it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from weakref import WeakKeyDictionary
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models.query import BaseIterable
 from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
@@ -36,6 +37,9 @@ class _Composed:
     """A queryset's SQL as one connection's compiler composed it, and where each value goes."""
 
     query: Query
+    # How the queryset turns rows into results (objects, tuples), and its named fields.
+    iterable: type[BaseIterable]
+    fields: tuple[str, ...] | None
     compiler: SQLCompiler
     sql: str
     # For each parameter: the name of the value that goes there and the type it is given
@@ -61,8 +65,8 @@ class Statement(Generic[M]):  # noqa: UP046 (the house's import check reads Pyth
         self._composed: WeakKeyDictionary[Any, _Composed] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def all(self, **values: Any) -> list[M]:
-        """The objects the queryset would give for these values."""
+    def all(self, **values: Any) -> list:
+        """What the queryset would give for these values: objects, or its values' tuples."""
         if values.keys() != self.stand_ins.keys():
             raise TypeError(f"Give exactly these values: {', '.join(self.stand_ins)}.")
         if any(
@@ -86,7 +90,10 @@ class Statement(Generic[M]):  # noqa: UP046 (the house's import check reads Pyth
         compiler.as_sql = lambda *args, **kwargs: (composed.sql, parameters)
         query = copy.copy(composed.query)
         query.get_compiler = lambda *args, **kwargs: compiler
-        return list(ModelIterable(QuerySet(model=model, query=query, using=alias)))
+        queryset = QuerySet(model=model, query=query, using=alias)
+        # As `values_list()` sets them on its clone.
+        queryset._iterable_class, queryset._fields = composed.iterable, composed.fields
+        return list(composed.iterable(queryset))
 
     def first(self, **values: Any) -> M | None:
         """The first object for these values, or None; give the query its own order and
@@ -112,14 +119,22 @@ class Statement(Generic[M]):  # noqa: UP046 (the house's import check reads Pyth
         return None, parameter
 
     def _compose(self, connection, alias: str) -> _Composed:
-        query = self.build(**self.stand_ins).query
+        queryset = self.build(**self.stand_ins)
+        query = queryset.query
         compiler = query.get_compiler(using=alias, connection=connection)
         sql, parameters = compiler.as_sql()
         slots = tuple(self._slot(value) for value in parameters)
         missing = set(self.stand_ins) - {name for name, _kind in slots}
         if missing:
             raise ValueError(f"The composed SQL does not take {', '.join(sorted(missing))}.")
-        composed = _Composed(query=query, compiler=compiler, sql=sql, slots=slots)
+        composed = _Composed(
+            query=query,
+            iterable=queryset._iterable_class,
+            fields=queryset._fields,
+            compiler=compiler,
+            sql=sql,
+            slots=slots,
+        )
         with self._lock:
             self._composed[connection] = composed
         return composed

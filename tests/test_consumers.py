@@ -13,6 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import connections
 from django.test import Client
 
@@ -148,6 +149,25 @@ async def test_socket_gives_a_facilitator_the_facilitators_fragments_too(meeting
     async with listening(socket(meeting, cookie)) as [state]:
         assert 'id="moderation"' in state and 'id="phase-control"' in state
         assert 'id="grid"' in state
+
+
+async def test_a_broadcast_reaches_a_socket_without_its_session_being_looked_at(
+    meeting, phone_cookie, monkeypatch
+):
+    """A socket reads its session once, on connecting, and never writes it: what its groups
+    send goes straight to the server (a session middleware looked at it on every send)."""
+    looked = []
+    phone = socket(meeting, phone_cookie)
+    async with listening(phone) as [state]:
+        assert 'id="grid"' in state
+        for name in ("is_empty", "get_expire_at_browser_close", "save"):
+            monkeypatch.setattr(SessionBase, name, lambda *args, name=name: looked.append(name))
+        monkeypatch.setattr(
+            SessionBase, "modified", property(lambda self: looked.append("modified")), raising=False
+        )
+        for _ in range(3):
+            await assert_next_is_marker(phone, realtime.meeting_group(meeting.pk))
+    assert looked == []
 
 
 async def test_placement_reaches_every_socket_of_the_meeting_and_no_other(meeting, phone_cookie):

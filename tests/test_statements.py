@@ -174,3 +174,19 @@ def test_two_names_for_one_stand_in_or_other_values_are_refused():
     statement = Statement(lambda pk: Meeting.objects.filter(pk=pk), pk=-1)
     with pytest.raises(TypeError, match="pk"):
         statement.all(id=1)
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_values_come_as_the_querysets_values_list_gives_them(flat):
+    meeting = make_meeting()
+    for title in ("Första", "Andra"):
+        make_topic(meeting, title=title)
+
+    def titles(meeting_id):
+        read = Topic.objects.filter(meeting_id=meeting_id).order_by("pk")
+        return read.values_list("title", flat=True) if flat else read.values_list("pk", "title")
+
+    statement = Statement(titles, meeting_id=-1)
+    found = statement.all(meeting_id=meeting.pk)
+    assert found == list(titles(meeting.pk))
+    assert [row if flat else row[1] for row in found] == ["Första", "Andra"]
