@@ -27,9 +27,10 @@ application = BindOutbox(
             "http": ThreadedASGIHandler(settings.HTTP_THREADS, settings.HTTP_SLOW_THREADS),
             # The cookies only: the socket reads its session and its user itself, in the
             # same trip to the database as everything else it needs on connecting
-            # (consumers._open_many), and never writes the session. Channels' session
-            # middleware looked at the session on every message a socket sent, a fifth of
-            # a broadcast's time (docs/benchmarks.md, "The eighth round").
+            # (consumers._open_many); only Django's check of the user's session may end or
+            # renew it then. Channels' session middleware looked at the session on every
+            # message a socket sent, a fifth of a broadcast's time (docs/benchmarks.md,
+            # "The eighth round").
             "websocket": AllowedHostsOriginValidator(
                 CookieMiddleware(URLRouter(websocket_urlpatterns))
             ),

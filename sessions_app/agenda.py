@@ -84,7 +84,7 @@ _slot_and_merged = Statement(
 
 
 def _topic(meeting: Meeting, topic_id: int, *, action: str) -> Topic:
-    topic = _locked_topic.first(meeting_id=meeting.pk, topic_id=topic_id)
+    topic = _locked_topic.one(meeting_id=meeting.pk, topic_id=topic_id)
     if topic is None:
         raise AgendaError(_("That topic is not part of this meeting."))
     if not topic.allows(action):

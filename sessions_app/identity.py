@@ -37,7 +37,7 @@ def participant_in(session: SessionBase, meeting_id: int) -> Participant | None:
     token = token_in(session, meeting_id)
     if not token:
         return None
-    return _participant.first(meeting_id=meeting_id, token=token)
+    return _participant.one(meeting_id=meeting_id, token=token)
 
 
 # Every phone request reads its participant, and composing the query cost Django three

@@ -24,16 +24,10 @@ User = AbstractBaseUser | AnonymousUser
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def with_facilitation(meetings: QuerySet[Meeting], user: User) -> QuerySet[Meeting]:
-    """The meetings, each read with whether this user is linked to one of its facilitators,
-    so that `can_facilitate` needs no query of its own for the link."""
-    if not user.is_authenticated:
-        return meetings
-    return with_facilitation_by(meetings, user.pk)
-
-
-def with_facilitation_by(meetings: QuerySet[Meeting], user_id: int) -> QuerySet[Meeting]:
-    """`with_facilitation` for the logged-in user with this id."""
+def with_facilitation(meetings: QuerySet[Meeting], user_id: int) -> QuerySet[Meeting]:
+    """The meetings, each read with whether the logged-in user with this id is linked to
+    one of its facilitators, so that `can_facilitate` needs no query of its own for the
+    link."""
     return meetings.annotate(
         facilitation_user=Value(user_id),
         facilitation_linked=Exists(
@@ -102,8 +96,8 @@ def can_facilitate(user: User, meeting: Meeting) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     # The cheapest answer first: a superuser's needs no query, a facilitator's link one
-    # (or none, read with the meeting), and the permission one or two (the user's, then
-    # their groups'), read only when needed.
+    # (or none, read with the meeting), and the permission one (the user's own or their
+    # groups'), read only when needed.
     return user.is_superuser or _linked(user, meeting) or holds(user, "change_meeting")
 
 

@@ -384,8 +384,8 @@ def test_a_facilitator_link_read_with_the_meeting_counts_only_for_its_user(
     meeting, facilitator, django_assert_num_queries
 ):
     stranger = get_user_model().objects.create_user("stranger", password="pw")
-    for_lead = with_facilitation(Meeting.objects.all(), facilitator).get(pk=meeting.pk)
-    for_stranger = with_facilitation(Meeting.objects.all(), stranger).get(pk=meeting.pk)
+    for_lead = with_facilitation(Meeting.objects.all(), facilitator.pk).get(pk=meeting.pk)
+    for_stranger = with_facilitation(Meeting.objects.all(), stranger.pk).get(pk=meeting.pk)
 
     with django_assert_num_queries(0):
         assert can_facilitate(facilitator, for_lead)

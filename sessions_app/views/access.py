@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ..identity import participant_in
 from ..models import Meeting
-from ..permissions import User, can_facilitate, with_facilitation_by
+from ..permissions import User, can_facilitate, with_facilitation
 from ..statements import Statement
 
 CODE_MAX = 12
@@ -28,7 +28,7 @@ CODE_MAX = 12
 # Every request of a facilitator reads its meeting, with whether they are linked to it.
 _facilitated = Statement(
     lambda meeting_id, user_id: (
-        with_facilitation_by(Meeting.objects.select_related("series"), user_id)
+        with_facilitation(Meeting.objects.select_related("series"), user_id)
         .filter(pk=meeting_id)
         .order_by()
     ),
@@ -40,11 +40,11 @@ _facilitated = Statement(
 def facilitated_meeting(user: User, pk: int) -> Meeting:
     """The meeting with this id, if the user may run it: 404 if none, 403 if not theirs."""
     if user.is_authenticated:
-        meeting = _facilitated.first(meeting_id=pk, user_id=user.pk)
+        meeting = _facilitated.one(meeting_id=pk, user_id=user.pk)
     else:
         meeting = Meeting.objects.filter(pk=pk).first()
     if meeting is None:
-        raise Http404(_("No meeting has that address."))
+        raise Http404
     if not can_facilitate(user, meeting):
         raise PermissionDenied(_("Only this meeting's facilitators can do that."))
     return meeting
