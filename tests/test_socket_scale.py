@@ -15,7 +15,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sessions_app import consumers, fragments, realtime
+from sessions_app import clock, consumers, fragments, realtime
 from sessions_app.hub import Hub, hub
 from sessions_app.models import Participant
 
@@ -45,6 +45,10 @@ def _no_kept_states(monkeypatch):
     # A state kept by an earlier test, of a meeting with the same id and revision, would
     # be counted as rendered.
     monkeypatch.setattr(fragments, "_states", type(fragments._states)(fragments._states.size))
+    # A state is kept for a minute of the clock (the slot under way changes on the
+    # minute): a test that crossed one would render it again, and count its queries.
+    stopped = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: stopped)
 
 
 @pytest.fixture
