@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import MultipleObjectsReturned
@@ -35,7 +36,6 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 class _Composed:
     """A queryset's SQL as Django composed it for one database, and where each value goes."""
 
-    model: type
     query: Query
     # How the queryset turns rows into results (objects, tuples), and its named fields.
     iterable: type[BaseIterable]
@@ -46,7 +46,6 @@ class _Composed:
     # For each parameter: the name of the value that goes there and the type it is given
     # as (a backend may wrap a number, as psycopg's Int4), or None and the constant.
     slots: tuple[tuple[str | None, Any], ...]
-    for_update: bool
 
 
 def _other(stand_in: int | str) -> int | str:
@@ -92,8 +91,9 @@ class Statement:
             return []
         connection = connections[alias]
         features = connection.features
+        model, for_update = self._shape
         if (
-            composed.for_update
+            for_update
             and features.has_select_for_update
             and features.supports_transactions
             and connection.get_autocommit()
@@ -108,7 +108,7 @@ class Statement:
         compiler.as_sql = lambda *args, **kwargs: (composed.sql, parameters)
         query = copy.copy(composed.query)
         query.get_compiler = lambda *args, **kwargs: compiler
-        queryset = QuerySet(model=composed.model, query=query, using=alias)
+        queryset = QuerySet(model=model, query=query, using=alias)
         # As `values_list()` sets them on its clone.
         queryset._iterable_class, queryset._fields = composed.iterable, composed.fields
         return list(composed.iterable(queryset))
@@ -125,15 +125,12 @@ class Statement:
         model, for_update = self._shape
         return router.db_for_write(model) if for_update else router.db_for_read(model)
 
-    @property
+    @cached_property
     def _shape(self) -> tuple[type, bool]:
         """The model read, and whether its rows are locked (then read on the database for
-        writes). Known once the SQL was composed for a first database."""
-        if not self._composed:
-            queryset = self.build(**self.stand_ins)
-            return queryset.model, bool(queryset.query.select_for_update)
-        composed = next(iter(self._composed.values()))
-        return composed.model, composed.for_update
+        writes): the same for every database."""
+        queryset = self.build(**self.stand_ins)
+        return queryset.model, bool(queryset.query.select_for_update)
 
     def _composed_for(self, alias: str) -> _Composed:
         composed = self._composed.get(alias)
@@ -167,14 +164,12 @@ class Statement:
         # Kept without its connection: each call sets its own thread's.
         compiler.connection = None
         return _Composed(
-            model=queryset.model,
             query=queryset.query,
             iterable=queryset._iterable_class,
             fields=queryset._fields,
             compiler=compiler,
             sql=sql,
             slots=slots,
-            for_update=bool(queryset.query.select_for_update),
         )
 
     def _slot(self, first: Any, second: Any, others: dict) -> tuple[str | None, Any]:

@@ -25,6 +25,7 @@ from .. import (
 from ..errors import DomainError, ParticipationError
 from ..identity import participant_for, pop_pending_sign, remember
 from ..models import Dot, InitiativeMember, Interest, Meeting, Participant, Pen, Topic
+from ..statements import Statement
 from . import phone_frame
 from .access import meeting_for_code, number, participant_view, unknown_code
 from .once import once_per_key
@@ -102,21 +103,27 @@ def mine_context(participant: Participant, **extra) -> dict:
     }
 
 
-def _my_topics(participant: Participant) -> list[Topic]:
-    """One's own topics and those shared with one, in one query. A merged topic stays
-    listed, with the topic it now belongs to; a withdrawn one goes, and a partner sees a
-    draft only once it is shared (the same rule as the topics part of _marks_sql)."""
-    read = (
+# Composed once (see statements.py), as every convener's page reads it.
+_own_topics = Statement(
+    lambda participant_id: (
         Topic.objects.filter(
-            Q(convener=participant) | (Q(partner=participant) & ~Q(status=Status.DRAFT))
+            Q(convener_id=participant_id) | (Q(partner_id=participant_id) & ~Q(status=Status.DRAFT))
         )
         .exclude(status=Status.WITHDRAWN)
         .select_related("convener", "partner", "merged_into")
         .order_by()
-    )
+    ),
+    participant_id=-1,
+)
+
+
+def _my_topics(participant: Participant) -> list[Topic]:
+    """One's own topics and those shared with one, in one query. A merged topic stays
+    listed, with the topic it now belongs to; a withdrawn one goes, and a partner sees a
+    draft only once it is shared (the same rule as the topics part of _marks_sql)."""
     # Sorted here, in the topics' order: its ORDER BY over the joins took 0.7 ms of the
     # query's 5.1 to compose (docs/benchmarks.md, "The sixth round").
-    topics = sorted(read, key=board.in_order)
+    topics = sorted(_own_topics.all(participant_id=participant.pk), key=board.in_order)
     # Their slots and rooms come from the meeting's kept grid, not from four more joins:
     # PostgreSQL took 2 ms to plan the query with them, 0.2 ms without.
     board.seated(
