@@ -11,8 +11,9 @@ pass came, and the server's memory stepped up by some MiB and stayed there.
 
 Here one full pass runs a little after every `EVERY` websockets have ended: late enough
 for Daphne to have let go of their connections, which it looks for once a second. With a
-thousand sockets open, a pass took 40-90 ms (docs/benchmarks.md, "The ninth round"),
-once per `EVERY` sockets gone; a room where nobody leaves never pays for it.
+thousand sockets open, a pass took 12-90 ms, 56 ms at the median, once per `EVERY`
+sockets gone (docs/benchmarks.md, "The ninth round"); a room where nobody leaves never
+pays for it.
 """
 
 from __future__ import annotations
