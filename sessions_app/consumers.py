@@ -227,8 +227,8 @@ heartbeat = PerLoop(Heartbeat)
 # socket leaves before Daphne lets go of its connection, which Daphne does in a check once
 # a second (`Server.application_checker`): what the sockets that left last were still held
 # by, one more pass frees once that check has come. With the first pass only, the process
-# stepped up by up to 14 MiB after the third round of the storm benchmark's ten
-# (docs/benchmarks.md, "The ninth round").
+# stepped up by up to 14 MiB after the third round of the storm benchmark's ten; with both,
+# less often and by less (docs/benchmarks.md, "The ninth round").
 SWEEP_AFTER_LEAVES = 100
 SWEEP_WHEN_QUIET = 1.0
 SWEEP_AT_LATEST = 30.0
