@@ -10,10 +10,12 @@ after a fault, without a reload.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
 import time
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from importlib import import_module
@@ -219,47 +221,47 @@ class Heartbeat:
 heartbeat = PerLoop(Heartbeat)
 
 
-# A full collection once this many sockets have left and none has for a while (or the
-# first of them left this long ago): a closed socket leaves cycles (Twisted's and
-# autobahn's protocol objects, cancelled tasks) that the collector's own schedule, with
-# the imported heap frozen (openspace/asgi.py), reached only after about five rounds of a
-# thousand phones coming and going; meanwhile the process grew by 25 MiB a round. A
-# socket leaves before Daphne lets go of its connection, which Daphne does in a check once
-# a second (`Server.application_checker`): what the sockets that left last were still held
-# by, one more pass frees once that check has come. With the first pass only, the process
-# stepped up by up to 14 MiB after the third round of the storm benchmark's ten; with both,
-# less often and by less (docs/benchmarks.md, "The ninth round").
-SWEEP_AFTER_LEAVES = 100
-SWEEP_WHEN_QUIET = 1.0
-SWEEP_AT_LATEST = 30.0
-SWEEP_AGAIN_AFTER = 1.5
+# A full collection once the server has let go of this many sockets that left, a moment
+# after the one that made the count, so that the rest of the same batch is in it. A closed
+# socket leaves cycles (Twisted's and autobahn's protocol objects, cancelled tasks) that
+# the collector's own schedule, with the imported heap frozen (openspace/asgi.py), reached
+# only after about five rounds of a thousand phones coming and going; meanwhile the process
+# grew by 25 MiB a round. They become garbage when Daphne drops the connection, in a check
+# once a second (`Server.application_checker`), not when the socket leaves; Daphne drops
+# the task it ran the socket in at the same moment, and a weak reference to that task
+# tells when. Passes timed from the leaves could come before that check: the next round
+# then opened beside what they missed, and the process stepped up by several MiB
+# (docs/benchmarks.md, "The tenth round").
+SWEEP_AFTER_RELEASES = 100
+SWEEP_DELAY = 0.1
 
 
 class Sweeper:
-    """A full collection after sockets left, when they stop leaving, and one more after."""
+    """A full collection once the server has let go of sockets that left."""
 
     def __init__(self) -> None:
-        self.left = 0
-        self.first_left_at = 0.0
+        self.loop = asyncio.get_running_loop()
+        self.released = 0
         self.timer: asyncio.TimerHandle | None = None
 
     def leave(self) -> None:
-        now = time.monotonic()
-        if not self.left:
-            self.first_left_at = now
-        self.left += 1
-        if self.left < SWEEP_AFTER_LEAVES:
-            return
-        if self.timer is not None:
-            self.timer.cancel()
-        waited = now - self.first_left_at
-        delay = 0.0 if waited >= SWEEP_AT_LATEST else SWEEP_WHEN_QUIET
-        self.timer = asyncio.get_running_loop().call_later(delay, self.sweep)
+        """Called in the task the server runs the socket in, which it keeps until it lets go
+        of the connection."""
+        weakref.finalize(asyncio.current_task(), self.let_go).atexit = False
+
+    def let_go(self) -> None:
+        # The task may go in a collection on another thread, or after the loop closed.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.count)
+
+    def count(self) -> None:
+        self.released += 1
+        if self.released >= SWEEP_AFTER_RELEASES and self.timer is None:
+            self.timer = self.loop.call_later(SWEEP_DELAY, self.sweep)
 
     def sweep(self) -> None:
-        self.left, self.timer = 0, None
+        self.released, self.timer = 0, None
         gc.collect()
-        asyncio.get_running_loop().call_later(SWEEP_AGAIN_AFTER, gc.collect)
 
 
 # The sweeper of the running event loop.
