@@ -221,30 +221,28 @@ class Heartbeat:
 heartbeat = PerLoop(Heartbeat)
 
 
-# A full collection once the server has let go of this many sockets that left, a moment
-# after the one that made the count, so that the rest of the same batch is in it. A closed
-# socket leaves cycles (Twisted's and autobahn's protocol objects, cancelled tasks) that
-# the collector's own schedule, with the imported heap frozen (openspace/asgi.py), reached
-# only after about five rounds of a thousand phones coming and going; meanwhile the process
-# grew by 25 MiB a round. They become garbage when Daphne drops the connection, in a check
-# once a second (`Server.application_checker`), not when the socket leaves; Daphne drops
-# the task it ran the socket in at the same moment, and a weak reference to that task
-# tells when. Passes timed from the leaves could come before that check: the next round
-# then opened beside what they missed, and the process stepped up by several MiB
+# A full collection once the server has let go of this many sockets. A closed socket
+# leaves cycles (Twisted's and autobahn's protocol objects, cancelled tasks) that the
+# collector's own schedule, with the imported heap frozen (openspace/asgi.py), reached only
+# after about five rounds of a thousand phones coming and going; meanwhile the process grew
+# by 25 MiB a round. They become garbage when Daphne drops the connection, in a check once
+# a second (`Server.application_checker`), not when the socket ends; Daphne drops the task
+# it ran the socket in at the same moment, and a weak reference to that task tells when.
+# Passes timed from the sockets' ends could come before that check: the next round then
+# opened beside what they missed, and the process stepped up by several MiB
 # (docs/benchmarks.md, "The tenth round").
 SWEEP_AFTER_RELEASES = 100
-SWEEP_DELAY = 0.1
 
 
 class Sweeper:
-    """A full collection once the server has let go of sockets that left."""
+    """A full collection once the server has let go of sockets that ended."""
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.released = 0
-        self.timer: asyncio.TimerHandle | None = None
+        self.pass_due: asyncio.Handle | None = None
 
-    def leave(self) -> None:
+    def ended(self) -> None:
         """Called in the task the server runs the socket in, which it keeps until it lets go
         of the connection."""
         weakref.finalize(asyncio.current_task(), self.let_go).atexit = False
@@ -256,11 +254,12 @@ class Sweeper:
 
     def count(self) -> None:
         self.released += 1
-        if self.released >= SWEEP_AFTER_RELEASES and self.timer is None:
-            self.timer = self.loop.call_later(SWEEP_DELAY, self.sweep)
+        if self.released >= SWEEP_AFTER_RELEASES and self.pass_due is None:
+            # After the counts already queued (the rest of the server's check), which it frees too.
+            self.pass_due = self.loop.call_soon(self.sweep)
 
     def sweep(self) -> None:
-        self.released, self.timer = 0, None
+        self.released, self.pass_due = 0, None
         gc.collect()
 
 
@@ -291,6 +290,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         finally:
             # Also when the server cancels the socket without a disconnect.
             self.leave_all()
+            sweeper().ended()
 
     def leave_all(self) -> None:
         for group in self.joined:
@@ -299,7 +299,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if self.meeting_id is not None:
             heartbeat().leave(self.meeting_id)
             self.meeting_id = None
-            sweeper().leave()
 
     async def join(self, group: str) -> None:
         self.joined.append(group)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import weakref
 
 import pytest
@@ -213,41 +214,51 @@ def test_the_socket_has_no_channel_of_its_own():
     assert layer_of(consumers.MeetingConsumer.channel_layer_alias) is None
 
 
-async def test_sockets_that_left_are_swept_once_the_server_has_let_go_of_them(meeting, monkeypatch):
+async def test_sockets_that_ended_are_swept_once_the_server_has_let_go_of_them(
+    meeting, monkeypatch
+):
     collections = []
     monkeypatch.setattr(consumers, "SWEEP_AFTER_RELEASES", 2)
-    monkeypatch.setattr(consumers, "SWEEP_DELAY", 0.05)
     monkeypatch.setattr(consumers.gc, "collect", lambda: collections.append(1))
-    cookies = await database_sync_to_async(phones)(meeting, 3)
+    cookies = await database_sync_to_async(phones)(meeting, 2)
     # Each communicator keeps the task it runs its socket in, as Daphne keeps a
     # connection's until its check once a second.
-    first, second, third = (socket(meeting, cookie) for cookie in cookies)
-    async with listening(first, second, third):
+    first, second, third = socket(meeting, cookies[0]), socket(meeting, cookies[1]), socket(meeting)
+    async with listening(first, second):
         pass
+    assert await close_code(third) == consumers.CLOSE_FORBIDDEN
     await asyncio.sleep(0.2)
-    assert collections == []  # all three left, but their garbage is still held
+    assert collections == []  # all three ended, but their garbage is still held
 
     del first
     await asyncio.sleep(0.2)
     assert collections == []  # one let go of: not yet worth a pass
 
-    del second
+    del third  # refused, and as much garbage
     for _ in range(100):
         if collections:
             break
         await asyncio.sleep(0.01)
     assert collections == [1]
 
-    del third
+    del second
     await asyncio.sleep(0.2)
     assert collections == [1]  # counted anew from the pass
 
 
 async def test_a_socket_let_go_of_in_another_thread_is_counted_on_the_loop():
     sweeper = consumers.Sweeper()
+    counted_in = []
+    count = sweeper.count
+
+    def counting() -> None:
+        counted_in.append(threading.get_ident())
+        count()
+
+    sweeper.count = counting
     # A task in a cycle goes in a collection, which may run on a database thread.
     await asyncio.to_thread(sweeper.let_go)
-    await asyncio.sleep(0)
+    assert counted_in == [threading.get_ident()]
     assert sweeper.released == 1
 
 
