@@ -218,8 +218,13 @@ async def test_sockets_that_ended_are_swept_once_the_server_has_let_go_of_them(
     meeting, monkeypatch
 ):
     collections = []
+
+    def collect() -> int:
+        collections.append(1)
+        return 0
+
     monkeypatch.setattr(consumers, "SWEEP_AFTER_RELEASES", 2)
-    monkeypatch.setattr(consumers.gc, "collect", lambda: collections.append(1))
+    monkeypatch.setattr(consumers.gc, "collect", collect)
     cookies = await database_sync_to_async(phones)(meeting, 2)
     # Each communicator keeps the task it runs its socket in, as Daphne keeps a
     # connection's until its check once a second.
