@@ -240,7 +240,7 @@ class Sweeper:
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.released = 0
-        self.pass_due: asyncio.Handle | None = None
+        self.pass_due = False
 
     def ended(self) -> None:
         """Called in the task the server runs the socket in, which it keeps until it lets go
@@ -254,12 +254,13 @@ class Sweeper:
 
     def count(self) -> None:
         self.released += 1
-        if self.released >= SWEEP_AFTER_RELEASES and self.pass_due is None:
+        if self.released >= SWEEP_AFTER_RELEASES and not self.pass_due:
             # After the counts already queued (the rest of the server's check), which it frees too.
-            self.pass_due = self.loop.call_soon(self.sweep)
+            self.pass_due = True
+            self.loop.call_soon(self.sweep)
 
     def sweep(self) -> None:
-        released, self.released, self.pass_due = self.released, 0, None
+        released, self.released, self.pass_due = self.released, 0, False
         started = time.perf_counter()
         found = gc.collect()
         took = (time.perf_counter() - started) * 1000

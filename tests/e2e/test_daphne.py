@@ -27,8 +27,8 @@ SWEPT = re.compile(r"Swept what (\d+) sockets left: (\d+) objects")
 
 async def refused(port: int, path: str, count: int) -> None:
     """Sockets without a session: each is accepted, told it may not listen, and closed."""
+    origin = f"http://127.0.0.1:{port}"
     for _ in range(count):
-        origin = f"http://127.0.0.1:{port}"
         async with connect(f"ws://127.0.0.1:{port}{path}", origin=origin, proxy=None) as ws:
             with contextlib.suppress(ConnectionClosed):
                 await ws.recv()
