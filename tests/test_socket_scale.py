@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import threading
 import weakref
 
@@ -249,6 +250,33 @@ async def test_sockets_that_ended_are_swept_once_the_server_has_let_go_of_them(
     del second
     await asyncio.sleep(0.2)
     assert collections == [1]  # counted anew from the pass
+
+
+# Phones in each round of the test that nothing stays behind, and the rounds.
+LEAK_PHONES = 100
+WARM_ROUNDS, LEAK_ROUNDS = 3, 5
+
+
+async def test_phones_coming_and_going_leave_nothing_behind(meeting):
+    # The live heap, not the process's size: the allocator keeps and gives back memory a
+    # MiB at a time, so a small leak hides in RSS for many rounds (docs/benchmarks.md,
+    # "The eleventh round"). A block is the smallest object Python allocates.
+    cookies = await database_sync_to_async(phones)(meeting, LEAK_PHONES)
+
+    async def come_and_go() -> int:
+        async with listening(*(socket(meeting, cookie) for cookie in cookies)):
+            pass
+        await asyncio.sleep(0.05)  # the communicators' tasks end
+        gc.collect()
+        return sys.getallocatedblocks()
+
+    warmed = [await come_and_go() for _ in range(WARM_ROUNDS)][-1]
+    later = [await come_and_go() for _ in range(LEAK_ROUNDS)]
+
+    # Without a leak it grew by 0-170 blocks in five rounds, tens a round and as many with
+    # 25 phones as with 100 (caches filling up to their bounds); one object kept for each
+    # socket made it 880.
+    assert max(later) - warmed < LEAK_PHONES * LEAK_ROUNDS, (warmed, later)
 
 
 async def test_a_socket_let_go_of_in_another_thread_is_counted_on_the_loop():
