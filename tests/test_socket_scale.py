@@ -276,7 +276,7 @@ async def test_phones_coming_and_going_leave_nothing_behind(meeting, settings):
     later = [await come_and_go() for _ in range(LEAK_ROUNDS)]
 
     # Without a leak, after eight rounds that fill the caches up to their bounds (on
-    # PostgreSQL too), it grew by -256 to 312 blocks in five rounds, against the 1000 that
+    # PostgreSQL too), it grew by at most 312 blocks in five rounds, against the 1000 that
     # one object kept for each socket adds.
     assert max(later) - warmed < LEAK_PHONES * LEAK_ROUNDS, (warmed, later)
 
