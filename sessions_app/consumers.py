@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -295,6 +297,24 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             # Also when the server cancels the socket without a disconnect.
             self.leave_all()
             sweeper().ended()
+
+    async def dispatch(self, message: dict) -> None:
+        # Channels' own dispatch first hops to the worker thread to close old database
+        # connections (`aclose_old_connections`), for every message a socket gets: a
+        # thousand hops when a room's phones connect or leave at once, queued on the one
+        # thread that reads the connecting sockets' states. This consumer reaches the
+        # database only through `database_sync_to_async`, which closes them around each
+        # call itself (docs/benchmarks.md, "The eleventh round").
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        # Channels' own, without its hop (above) and without the channel layer's groups,
+        # which this consumer does not join (it has no channel: the hub carries its groups).
+        await self.disconnect(message["code"])
+        raise StopConsumer
 
     def leave_all(self) -> None:
         for group in self.joined:

@@ -10,6 +10,9 @@ import sys
 import threading
 import weakref
 
+import channels.consumer
+import channels.db
+import channels.generic.websocket
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -250,6 +253,40 @@ async def test_sockets_that_ended_are_swept_once_the_server_has_let_go_of_them(
     del second
     await asyncio.sleep(0.2)
     assert collections == [1]  # counted anew from the pass
+
+
+async def test_a_socket_hops_to_the_worker_thread_only_to_read_the_database(meeting, monkeypatch):
+    hops = []
+
+    async def hop() -> None:
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", hop)
+    monkeypatch.setattr(channels.generic.websocket, "aclose_old_connections", hop)
+    cookie = (await database_sync_to_async(phones)(meeting, 1))[0]
+    communicator = socket(meeting, cookie)
+
+    async with listening(communicator):
+        await communicator.send_to(text_data='{"type": "ping"}')
+        assert "pong" in await communicator.receive_from(timeout=5)
+
+    # Channels' consumers hop before connecting, before each message and twice on leaving.
+    assert hops == []
+
+
+async def test_each_trip_to_the_database_closes_old_connections_before_and_after(monkeypatch):
+    # What the socket relies on instead of those hops.
+    calls = []
+    monkeypatch.setattr(channels.db, "close_old_connections", lambda: calls.append("close"))
+
+    await database_sync_to_async(lambda: calls.append("read"))()
+
+    assert calls == ["close", "read", "close"]
+
+
+async def test_a_message_of_no_known_type_is_still_an_error():
+    with pytest.raises(ValueError, match="No handler for message type websocket.nothing"):
+        await consumers.MeetingConsumer().dispatch({"type": "websocket.nothing"})
 
 
 # Phones in each round of the test that nothing stays behind, and the rounds.
