@@ -304,9 +304,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         # thousand hops when a room's phones connect or leave at once, queued on the one
         # thread that reads the connecting sockets' states. This consumer reaches the
         # database only through `database_sync_to_async`, which closes them around each
-        # call itself (docs/benchmarks.md, "The eleventh round").
+        # call itself (docs/benchmarks.md, "The eleventh round"): not through Django's
+        # async ORM (`aget`, `auser`), which would leave them to the next call's close.
         handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
+        if not handler:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 

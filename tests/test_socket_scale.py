@@ -255,7 +255,7 @@ async def test_sockets_that_ended_are_swept_once_the_server_has_let_go_of_them(
     assert collections == [1]  # counted anew from the pass
 
 
-async def test_a_socket_hops_to_the_worker_thread_only_to_read_the_database(meeting, monkeypatch):
+async def test_a_socket_makes_no_hop_of_its_own_to_the_worker_thread(meeting, monkeypatch):
     hops = []
 
     async def hop() -> None:
@@ -270,7 +270,8 @@ async def test_a_socket_hops_to_the_worker_thread_only_to_read_the_database(meet
         await communicator.send_to(text_data='{"type": "ping"}')
         assert "pong" in await communicator.receive_from(timeout=5)
 
-    # Channels' consumers hop before connecting, before each message and twice on leaving.
+    # Channels' consumers hop before connecting, before each message and twice on leaving;
+    # this one goes to the worker thread only to read the database.
     assert hops == []
 
 
