@@ -290,17 +290,23 @@ async def test_a_message_of_no_known_type_is_still_an_error():
         await consumers.MeetingConsumer().dispatch({"type": "websocket.nothing"})
 
 
+@pytest.fixture
+def one_process_layer(settings) -> None:
+    """The one process's layer, for counting what stays behind: channels-redis keeps
+    buffers of its own (by hundreds of blocks) and a cancelled receive's traceback, with
+    the hub pump's frame, until its own next clean-up."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "sessions_app.layers.InMemoryChannelLayer"}}
+
+
 # Phones in each round of the test that nothing stays behind, and the rounds.
 LEAK_PHONES = 200
 WARM_ROUNDS, LEAK_ROUNDS = 8, 5
 
 
-async def test_phones_coming_and_going_leave_nothing_behind(meeting, settings):
+async def test_phones_coming_and_going_leave_nothing_behind(meeting, one_process_layer):
     # The live heap, not the process's size: the allocator keeps and gives back memory a
     # MiB at a time, so a small leak hides in RSS for many rounds (docs/benchmarks.md,
-    # "The eleventh round"). A block is the smallest object Python allocates. The one
-    # process's layer: channels-redis keeps buffers of its own, by hundreds of blocks.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "sessions_app.layers.InMemoryChannelLayer"}}
+    # "The eleventh round"). A block is the smallest object Python allocates.
     cookies = await database_sync_to_async(phones)(meeting, LEAK_PHONES)
 
     async def come_and_go() -> int:
@@ -353,10 +359,9 @@ class _Member:
         pass
 
 
-async def test_a_subscription_that_ended_is_freed_at_once_not_by_the_collector(settings):
-    # The one process's layer: channels-redis keeps a cancelled receive's traceback (and
-    # with it the pump's frame) until its own next clean-up, which is not a cycle of ours.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "sessions_app.layers.InMemoryChannelLayer"}}
+async def test_a_subscription_that_ended_is_freed_at_once_not_by_the_collector(
+    one_process_layer,
+):
     own, member = Hub(), _Member()
     await own.join("freed", member)
     subscription = own.subscriptions["freed"]
